@@ -1,0 +1,355 @@
+/*
+ * mpool.h - hierarchical memory pools (the C interface, and the contract).
+ *
+ * A pool hands out memory with a bump pointer and takes it all back at once
+ * when it is cleared or destroyed. Pools form a tree: destroying a pool
+ * destroys its descendants first. Cleanup functions registered on a pool run
+ * when it is cleared or destroyed. Pools get their memory in blocks from an
+ * allocator, which keeps idle blocks for reuse by every pool that shares it
+ * and gets new ones from a block source (malloc/free unless you give one).
+ *
+ * Sections: constants; types; pools; allocation; strings; cleanups and
+ * userdata; tree and tags; statistics; allocators.
+ *
+ * Errors. A call that returns a pointer returns NULL on failure and sets
+ * errno: EINVAL for a bad argument (a NULL pool, an alignment that is not a
+ * power of two up to MPOOL_MAX_ALIGNMENT, unknown flags), ENOMEM when memory
+ * could not be had (the block source failed, a pool's limit would be
+ * exceeded, or the size is over PTRDIFF_MAX, which fails without asking the
+ * block source). Before returning NULL
+ * with ENOMEM, the pool's out-of-memory handler, if any, is called. A call
+ * that returns int returns 0 or an errno value (ENOMEM also calls the
+ * handler and sets errno).
+ * No size arithmetic wraps; a failed call leaves the pool usable.
+ *
+ * Threads. Creating and destroying child pools of one parent from several
+ * threads at once is safe, as is any use of distinct pools that share an
+ * allocator. Every other call on a pool needs that no other thread uses that
+ * pool at the same time (clearing or destroying a pool also counts as a use
+ * of its descendants).
+ */
+#ifndef MPOOL_MPOOL_H
+#define MPOOL_MPOOL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "mpool/detail/cursor.h"
+#include "mpool/export.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define MPOOL__PRINTF(fmt_index, first_arg) __attribute__((format(printf, fmt_index, first_arg)))
+#define MPOOL__SENTINEL __attribute__((sentinel))
+#define MPOOL__UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define MPOOL__PRINTF(fmt_index, first_arg)
+#define MPOOL__SENTINEL
+#define MPOOL__UNLIKELY(x) (x)
+#endif
+
+/* Casts that read as casts in either language (user code may build with
+ * -Wold-style-cast). */
+#ifdef __cplusplus
+#define MPOOL__SIZE(x) static_cast<size_t>(x)
+#define MPOOL__REINTERPRET(type, x) reinterpret_cast<type>(x)
+#else
+#define MPOOL__SIZE(x) ((size_t)(x))
+#define MPOOL__REINTERPRET(type, x) ((type)(x))
+#endif
+
+/* ---------------------------------------------------------------- constants */
+
+/* Every allocation is aligned to at least this: alignof(max_align_t). */
+#ifdef __cplusplus
+#define MPOOL_ALIGNMENT MPOOL__SIZE(alignof(max_align_t))
+#else
+#define MPOOL_ALIGNMENT MPOOL__SIZE(_Alignof(max_align_t))
+#endif
+
+/* The largest alignment mpool_alloc_aligned() accepts, on every platform. */
+#define MPOOL_MAX_ALIGNMENT MPOOL__SIZE(4096)
+
+/* A request of more than this many bytes gets a block of its own, so it
+ * neither wastes the rest of the current block nor changes the size of the
+ * blocks that follow. Clearing the pool gives such blocks back to the
+ * allocator. */
+#define MPOOL_LARGE_THRESHOLD MPOOL__SIZE(16384)
+
+/* Block sizes: blocks that pools use for ordinary allocations are powers of
+ * two from MPOOL_MIN_BLOCK_SIZE up to MPOOL_MAX_BLOCK_SIZE. A pool's first
+ * block is MPOOL_DEFAULT_BLOCK_SIZE unless options say otherwise; each later
+ * block is twice the one before, up to MPOOL_MAX_BLOCK_SIZE. */
+#define MPOOL_MIN_BLOCK_SIZE MPOOL__SIZE(512)
+#define MPOOL_DEFAULT_BLOCK_SIZE MPOOL__SIZE(4096)
+#define MPOOL_MAX_BLOCK_SIZE MPOOL__SIZE(262144)
+
+/* An allocator keeps at most this many bytes of idle blocks unless
+ * mpool_allocator_set_max_free() says otherwise (4 MiB). */
+#define MPOOL_DEFAULT_MAX_FREE (MPOOL__SIZE(4) << 20)
+
+/* ---------------------------------------------------------------- types */
+
+/* A pool. Its structure is private. In C++ the tag is mpool_pool, since the
+ * name mpool belongs to the C++ namespace; use mpool_t in either language. */
+#ifdef __cplusplus
+typedef struct mpool_pool mpool_t;
+#else
+typedef struct mpool mpool_t;
+#endif
+typedef struct mpool_allocator mpool_allocator_t;
+
+/* A cleanup: called with the data it was registered with. */
+typedef void (*mpool_cleanup_fn)(void *data);
+
+/* An out-of-memory handler: called with the pool and the size that could not
+ * be had, just before a call fails with ENOMEM. It may log, abort or longjmp;
+ * if it returns, the call returns NULL. */
+typedef void (*mpool_oom_fn)(mpool_t *pool, size_t size);
+
+typedef struct mpool_options {
+    mpool_allocator_t *allocator; /* NULL: the parent's; for a root, a new private one owned by the pool */
+    size_t block_size;            /* size of the pool's first block; 0: the library chooses */
+    size_t limit;                 /* most bytes of blocks this pool and its descendants may hold; 0: none */
+    mpool_oom_fn oom;             /* NULL: inherit the parent's */
+    const char *tag;              /* a name for reports; copied */
+    unsigned flags;               /* reserved for later use; must be 0 */
+} mpool_options_t;
+
+/* ---------------------------------------------------------------- pools */
+
+/* Creates a pool: a child of `parent`, or a root pool when parent is NULL.
+ * Same as mpool_create_ex(parent, NULL).
+ * Returns NULL with errno ENOMEM when memory could not be had. */
+MPOOL_API mpool_t *mpool_create(mpool_t *parent);
+
+/* Creates a pool with options (NULL: all defaults).
+ * - allocator: where blocks come from. A child given none shares its
+ *   parent's; a root given none gets a private allocator that it destroys
+ *   when it is destroyed. An allocator given here must outlive the pool.
+ * - block_size: the size of the first block, pool header included; rounded
+ *   up to a power of two between MPOOL_MIN_BLOCK_SIZE and
+ *   MPOOL_MAX_BLOCK_SIZE (larger values are capped).
+ * - limit: the most bytes of blocks (as asked of the block source, pool
+ *   headers and large blocks included) the pool and its descendants may hold
+ *   together. A request that would pass it fails as if the source had failed.
+ *   The first block counts: a limit smaller than it makes creation fail.
+ * - oom: the out-of-memory handler; NULL inherits the parent's. Creation
+ *   failure calls it (or the parent's) with the parent (NULL for a root).
+ * - tag: copied (at most MPOOL_TAG_MAX bytes are kept).
+ * - flags: must be 0 (EINVAL otherwise).
+ * Returns NULL and sets errno (EINVAL, ENOMEM) on failure; nothing leaks and
+ * the parent is unchanged. Safe to call concurrently for the same parent. */
+MPOOL_API mpool_t *mpool_create_ex(mpool_t *parent, const mpool_options_t *options);
+
+/* Empties a pool, in this order: runs pre-cleanups (last registered first),
+ * destroys the children (newest first), runs cleanups (last registered
+ * first; one registered while they run also runs), drops userdata (running
+ * each one's cleanup, newest first). Then every pointer the pool handed out
+ * is invalid; the pool keeps its ordinary blocks for reuse and gives large
+ * blocks back to the allocator. Its tag, options and limit stay.
+ * NULL: no-op. */
+MPOOL_API void mpool_clear(mpool_t *pool);
+
+/* Does what mpool_clear() does, then unlinks the pool from its parent and
+ * gives all of its blocks back to the allocator; a root also destroys the
+ * allocator it owns. NULL: no-op. Safe to call concurrently with the creation
+ * and destruction of the pool's siblings. */
+MPOOL_API void mpool_destroy(mpool_t *pool);
+
+/* ---------------------------------------------------------------- allocation */
+
+/* Allocates `size` bytes aligned to MPOOL_ALIGNMENT. The memory is not
+ * zeroed and lives until the pool is cleared or destroyed. Size 0 gives a
+ * valid, unique pointer (which must not be dereferenced).
+ * Returns NULL with errno EINVAL (pool NULL) or ENOMEM.
+ * Inlined: the common case is a few instructions in the caller. */
+MPOOL_API void *mpool_alloc(mpool_t *pool, size_t size);
+
+/* Like mpool_alloc(), aligned to `alignment`: a power of two up to
+ * MPOOL_MAX_ALIGNMENT (EINVAL otherwise). Smaller alignments than
+ * MPOOL_ALIGNMENT give MPOOL_ALIGNMENT. */
+MPOOL_API void *mpool_alloc_aligned(mpool_t *pool, size_t size, size_t alignment);
+
+/* Allocates count * size zeroed bytes; ENOMEM when the product overflows. */
+MPOOL_API void *mpool_calloc(mpool_t *pool, size_t count, size_t size);
+
+/* Resizes an allocation of `old_size` bytes (the size it was asked with) to
+ * `new_size`. In place when `ptr` is the pool's most recent allocation and
+ * the block has room (or when shrinking it); otherwise the first
+ * min(old_size, new_size) bytes are copied to a new allocation. `ptr` NULL
+ * acts as mpool_alloc(pool, new_size). On failure returns NULL and `ptr` is
+ * unchanged and still valid. `ptr` must come from this pool. */
+MPOOL_API void *mpool_realloc(mpool_t *pool, void *ptr, size_t old_size, size_t new_size);
+
+/* Copies `size` bytes of `src` into the pool. `src` NULL: NULL (EINVAL). */
+MPOOL_API void *mpool_memdup(mpool_t *pool, const void *src, size_t size);
+
+/* ---------------------------------------------------------------- strings */
+
+/* Copies a NUL-terminated string. `s` NULL: NULL (EINVAL). */
+MPOOL_API char *mpool_strdup(mpool_t *pool, const char *s);
+
+/* Copies at most `n` bytes of `s`, stopping at its terminator, and adds a
+ * terminator. Reads no byte past s[n-1]. `s` NULL: NULL (EINVAL). */
+MPOOL_API char *mpool_strndup(mpool_t *pool, const char *s, size_t n);
+
+/* Concatenates the strings given, up to a NULL argument (required), into a
+ * new NUL-terminated string. No strings gives "". */
+MPOOL_API char *mpool_strcat(mpool_t *pool, ...) MPOOL__SENTINEL;
+
+/* Formats like vsnprintf into the pool, in one pass into the current block
+ * when the result fits there. `fmt` NULL: NULL (EINVAL); a format error:
+ * NULL (EINVAL). */
+MPOOL_API char *mpool_vprintf(mpool_t *pool, const char *fmt, va_list ap) MPOOL__PRINTF(2, 0);
+MPOOL_API char *mpool_printf(mpool_t *pool, const char *fmt, ...) MPOOL__PRINTF(2, 3);
+
+/* ---------------------------------------------------------------- cleanups and userdata */
+
+/* Registers fn(data) to run when the pool is cleared or destroyed, after its
+ * children are destroyed. Cleanups run last registered first. Registering the
+ * same pair twice registers it twice. The record is kept in the pool's own
+ * memory. Returns 0, EINVAL (pool or fn NULL) or ENOMEM (after calling the
+ * out-of-memory handler). */
+MPOOL_API int mpool_cleanup_register(mpool_t *pool, void *data, mpool_cleanup_fn fn);
+
+/* Like mpool_cleanup_register(), but fn runs before the children are
+ * destroyed, while they are still usable. */
+MPOOL_API int mpool_pre_cleanup_register(mpool_t *pool, void *data, mpool_cleanup_fn fn);
+
+/* Unregisters the most recent registration of (data, fn), looking at the
+ * cleanups first and the pre-cleanups next. Returns 0, ENOENT (not
+ * registered) or EINVAL (pool NULL). */
+MPOOL_API int mpool_cleanup_kill(mpool_t *pool, void *data, mpool_cleanup_fn fn);
+
+/* Unregisters (data, fn) as mpool_cleanup_kill() does, then calls fn(data).
+ * Returns 0, or ENOENT/EINVAL without calling anything. */
+MPOOL_API int mpool_cleanup_run(mpool_t *pool, void *data, mpool_cleanup_fn fn);
+
+/* Attaches `data` to the pool under `key` (copied). A key already set gets
+ * the new value; the old value's cleanup runs then, unless the old value and
+ * cleanup are the same as the new ones. The cleanup (may be NULL) runs when
+ * the pool is cleared or destroyed, after the cleanups. Returns 0, EINVAL
+ * (pool or key NULL) or ENOMEM. */
+MPOOL_API int mpool_userdata_set(mpool_t *pool, const char *key, void *data, mpool_cleanup_fn cleanup);
+
+/* The data set under `key`, or NULL when none is (or pool or key is NULL). */
+MPOOL_API void *mpool_userdata_get(const mpool_t *pool, const char *key);
+
+/* ---------------------------------------------------------------- tree and tags */
+
+/* Tags are names for reports. At most this many bytes of a tag are kept. */
+#define MPOOL_TAG_MAX MPOOL__SIZE(63)
+
+/* Sets the pool's tag (copied, truncated to MPOOL_TAG_MAX bytes; NULL removes
+ * it). The copy lives in the pool's memory and survives mpool_clear(); a tag
+ * set too often grows the pool until its next clear. When the copy cannot be
+ * had (ENOMEM, handler called) the tag stays as it was. pool NULL: no-op. */
+MPOOL_API void mpool_set_tag(mpool_t *pool, const char *tag);
+
+/* The pool's tag, or NULL when it has none. Valid until the tag is changed
+ * or the pool is destroyed (it moves on clear: read it again after one). */
+MPOOL_API const char *mpool_tag(const mpool_t *pool);
+
+/* The pool's parent; NULL for a root (or for pool NULL). */
+MPOOL_API mpool_t *mpool_parent(const mpool_t *pool);
+
+/* 1 when `ancestor` is `pool` or one of its ancestors, 0 otherwise (and when
+ * either is NULL). */
+MPOOL_API int mpool_is_ancestor(const mpool_t *ancestor, const mpool_t *pool);
+
+/* The allocator the pool takes its blocks from (NULL for pool NULL). */
+MPOOL_API mpool_allocator_t *mpool_get_allocator(const mpool_t *pool);
+
+/* ---------------------------------------------------------------- statistics */
+
+typedef struct mpool_stats {
+    size_t bytes_allocated; /* handed out by allocation calls, as requested */
+    size_t bytes_reserved;  /* held in blocks, including unused tails */
+    size_t blocks;          /* blocks held, large ones included */
+    size_t children;        /* direct children (all descendants when summed) */
+    size_t cleanups;        /* registered, not yet run; pre-cleanups included */
+} mpool_stats_t;
+
+/* Fills *out with the pool's figures; with_descendants non-zero sums every
+ * field over the pool and all its descendants. bytes_reserved counts what
+ * was asked of the block source for the pool's blocks, the same bytes that a
+ * limit counts. bytes_allocated counts library records too (cleanups,
+ * userdata, tags). pool or out NULL: no-op (out zeroed when not NULL). */
+MPOOL_API void mpool_get_stats(const mpool_t *pool, int with_descendants, mpool_stats_t *out);
+
+/* ---------------------------------------------------------------- allocators */
+
+/* Where blocks come from. alloc(ctx, size) returns `size` bytes aligned to
+ * MPOOL_ALIGNMENT, or NULL; free(ctx, block, size) gets back a block with the
+ * size it was asked with. NULL alloc and free: malloc and free. Both are
+ * called with the allocator's lock held, from any thread. */
+typedef struct mpool_block_source {
+    void *(*alloc)(void *ctx, size_t size);
+    void (*free)(void *ctx, void *block, size_t size);
+    void *ctx;
+} mpool_block_source_t;
+
+/* Creates an allocator that takes blocks from `source` (copied; NULL:
+ * malloc/free) and keeps up to MPOOL_DEFAULT_MAX_FREE idle bytes for reuse.
+ * The allocator's own record comes from the source too. Returns NULL with
+ * errno ENOMEM, or EINVAL when only one of alloc and free is given.
+ * Thread-safe: any number of pools in any threads may share it. */
+MPOOL_API mpool_allocator_t *mpool_allocator_create(const mpool_block_source_t *source);
+
+/* Gives every idle block back to the source and frees the allocator. Every
+ * pool that uses it must be destroyed first. NULL: no-op. */
+MPOOL_API void mpool_allocator_destroy(mpool_allocator_t *allocator);
+
+/* Sets how many idle bytes the allocator keeps for reuse; blocks given back
+ * past that go to the source at once, and idle blocks past it now are given
+ * back now. 0 keeps nothing idle. */
+MPOOL_API void mpool_allocator_set_max_free(mpool_allocator_t *allocator, size_t bytes);
+
+/* The current max_free (0 for allocator NULL). */
+MPOOL_API size_t mpool_allocator_max_free(const mpool_allocator_t *allocator);
+
+/* Gives idle blocks back to the source, largest first, until at most
+ * `keep_bytes` idle bytes remain. Returns the bytes given back. */
+MPOOL_API size_t mpool_allocator_trim(mpool_allocator_t *allocator, size_t keep_bytes);
+
+/* Bytes of idle blocks the allocator holds for reuse. */
+MPOOL_API size_t mpool_allocator_idle_bytes(const mpool_allocator_t *allocator);
+
+/* ---------------------------------------------------------------- inline fast path */
+
+/* The out-of-line part of mpool_alloc(): every case the inline part does not
+ * take. Not to be called directly. */
+MPOOL_API void *mpool__alloc_slow(mpool_t *pool, size_t size);
+
+/* mpool_alloc(), inlined: bumps the cursor when the rounded size fits in the
+ * current block. A rounded size of 0 (size 0, or a size that wraps when
+ * rounded) and a NULL pool go to the slow path. */
+static inline void *mpool__alloc_inline(mpool_t *pool, size_t size) {
+    if (pool != NULL) {
+        struct mpool__cursor *cursor = MPOOL__REINTERPRET(struct mpool__cursor *, pool);
+        size_t rounded = (size + (MPOOL_ALIGNMENT - 1)) & ~(MPOOL_ALIGNMENT - 1);
+        if (rounded - 1 < MPOOL__SIZE(cursor->end - cursor->ptr)) {
+            char *result = cursor->ptr;
+            cursor->ptr = result + rounded;
+            cursor->requested += size;
+            return result;
+        }
+    }
+    return mpool__alloc_slow(pool, size);
+}
+
+/* Define MPOOL_NO_INLINE to call the exported function instead. Taking the
+ * address of mpool_alloc still gives the exported function. */
+#ifndef MPOOL_NO_INLINE
+#define mpool_alloc(pool, size) mpool__alloc_inline((pool), (size))
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MPOOL_MPOOL_H */

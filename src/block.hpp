@@ -1,0 +1,71 @@
+// block.hpp - the header every block starts with, and size arithmetic that
+// never wraps.
+#ifndef MPOOL_SRC_BLOCK_HPP
+#define MPOOL_SRC_BLOCK_HPP
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+
+#include "mpool/mpool.h"
+
+// A block as the allocator hands it out. The header sits at the block's
+// start; the pool uses the bytes from block_payload() to block_end().
+struct mpool__block {
+    mpool__block *next; // next block in whichever list holds this one
+    size_t size;        // bytes asked of the block source for it
+};
+
+namespace mpool::detail {
+
+inline constexpr size_t kAlign = MPOOL_ALIGNMENT;
+
+static_assert((kAlign & (kAlign - 1)) == 0, "MPOOL_ALIGNMENT must be a power of two");
+static_assert(MPOOL_MAX_ALIGNMENT % kAlign == 0, "the largest alignment must be a multiple of the default");
+
+// Rounds n up to a multiple of the power of two a; false when that wraps.
+inline bool align_up(size_t n, size_t a, size_t *out) {
+    if (n > SIZE_MAX - (a - 1)) return false;
+    *out = (n + (a - 1)) & ~(a - 1);
+    return true;
+}
+
+inline constexpr size_t align_up_const(size_t n, size_t a) { return (n + (a - 1)) & ~(a - 1); }
+
+inline char *align_ptr(char *p, size_t a) {
+    return reinterpret_cast<char *>(align_up_const(reinterpret_cast<uintptr_t>(p), a));
+}
+
+// Bytes from a block's start to its first usable byte.
+inline constexpr size_t kBlockHeader = align_up_const(sizeof(mpool__block), kAlign);
+
+inline char *block_payload(mpool__block *b) { return reinterpret_cast<char *>(b) + kBlockHeader; }
+
+// One past the last usable byte, rounded down to the alignment so that a
+// cursor that reaches it stays aligned.
+inline char *block_end(mpool__block *b) {
+    uintptr_t end = reinterpret_cast<uintptr_t>(b) + b->size;
+    return reinterpret_cast<char *>(end & ~static_cast<uintptr_t>(kAlign - 1));
+}
+
+// True when size is one of the ordinary block sizes (powers of two from
+// MPOOL_MIN_BLOCK_SIZE to MPOOL_MAX_BLOCK_SIZE).
+inline bool is_class_size(size_t size) {
+    return size >= MPOOL_MIN_BLOCK_SIZE && size <= MPOOL_MAX_BLOCK_SIZE && (size & (size - 1)) == 0;
+}
+
+// The smallest ordinary block size that is at least n (n at most
+// MPOOL_MAX_BLOCK_SIZE).
+inline size_t class_size_for(size_t n) { return n <= MPOOL_MIN_BLOCK_SIZE ? MPOOL_MIN_BLOCK_SIZE : std::bit_ceil(n); }
+
+// Index of an ordinary block size in the allocator's free lists.
+inline unsigned class_index(size_t size) {
+    return static_cast<unsigned>(std::countr_zero(size) - std::countr_zero(MPOOL_MIN_BLOCK_SIZE));
+}
+
+inline constexpr unsigned kClassCount =
+    static_cast<unsigned>(std::countr_zero(MPOOL_MAX_BLOCK_SIZE) - std::countr_zero(MPOOL_MIN_BLOCK_SIZE)) + 1;
+
+} // namespace mpool::detail
+
+#endif

@@ -1,0 +1,192 @@
+// bump.cpp - allocation: the out-of-line part of the bump pointer.
+//
+// The inline fast path (mpool.h) bumps the cursor when a request fits in the
+// current block. Everything else comes here: size 0, sizes that wrap when
+// rounded, alignments above the default, a full block, and large requests.
+//
+// A full block is replaced by a spare one (kept by an earlier clear) or a new
+// one from the allocator, whose size doubles with each new block up to
+// MPOOL_MAX_BLOCK_SIZE. The new block becomes current only when it has more
+// room left than the old one, so a request that nearly fills a new block
+// does not throw away the old block's free tail. A request larger than
+// MPOOL_LARGE_THRESHOLD gets a block of its own, which leaves the cursor and
+// the growth sequence alone.
+#include <cstring>
+
+#include "pool.hpp"
+
+using namespace mpool::detail;
+
+namespace {
+
+// No object may be larger than PTRDIFF_MAX (pointer differences must hold
+// its size), block header and alignment padding included: larger requests
+// fail without asking the block source.
+constexpr size_t kMaxRequest = static_cast<size_t>(PTRDIFF_MAX) - kBlockHeader - MPOOL_MAX_ALIGNMENT;
+
+// Bytes of padding that bring p up to `alignment`.
+size_t padding_for(const char *p, size_t alignment) {
+    return static_cast<size_t>(-reinterpret_cast<uintptr_t>(p)) & (alignment - 1);
+}
+
+// Carves `rounded` bytes aligned to `alignment` from [*ptr, end), or NULL.
+char *carve(char **ptr, char *end, size_t rounded, size_t alignment) {
+    size_t room = static_cast<size_t>(end - *ptr);
+    size_t pad = padding_for(*ptr, alignment);
+    if (pad > room || rounded > room - pad) return nullptr;
+    char *result = *ptr + pad;
+    *ptr = result + rounded;
+    return result;
+}
+
+void push(mpool__block **list, mpool__block *b) {
+    b->next = *list;
+    *list = b;
+}
+
+// Takes the first spare block with at least `need` bytes, or NULL.
+mpool__block *take_spare(mpool_t *pool, size_t need) {
+    for (mpool__block **link = &pool->spare; *link; link = &(*link)->next) {
+        mpool__block *b = *link;
+        if (b->size >= need) {
+            *link = b->next;
+            return b;
+        }
+    }
+    return nullptr;
+}
+
+// An allocation in a block of its own.
+void *alloc_large(mpool_t *pool, size_t size, size_t rounded, size_t alignment) {
+    size_t block_size = kBlockHeader + (alignment - kAlign) + rounded; // cannot wrap: rounded <= kMaxRequest + kAlign
+    mpool__block *b = pool_take_block(pool, block_size);
+    if (!b) return fail_no_memory(pool, size);
+    push(&pool->large, b);
+    pool->cursor.requested += size;
+    return align_ptr(block_payload(b), alignment);
+}
+
+// An allocation in a fresh ordinary block (spare or new).
+void *alloc_in_new_block(mpool_t *pool, size_t size, size_t rounded, size_t alignment) {
+    size_t need = kBlockHeader + (alignment - kAlign) + rounded;
+    mpool__block *b = take_spare(pool, need);
+    if (!b) {
+        size_t block_size = pool->next_block_size;
+        if (block_size < need) block_size = class_size_for(need);
+        b = pool_take_block(pool, block_size);
+        if (!b) return fail_no_memory(pool, size);
+        if (pool->next_block_size < MPOOL_MAX_BLOCK_SIZE) pool->next_block_size *= 2;
+    }
+    char *ptr = block_payload(b);
+    char *end = block_end(b);
+    char *result = carve(&ptr, end, rounded, alignment);
+    pool->cursor.requested += size;
+    if (end - ptr >= pool->cursor.end - pool->cursor.ptr) {
+        if (pool->current != pool->home) push(&pool->retired, pool->current);
+        pool->current = b;
+        pool->cursor.ptr = ptr;
+        pool->cursor.end = end;
+    } else {
+        push(&pool->retired, b);
+    }
+    return result;
+}
+
+// The large block whose allocation starts at ptr, unlinked, or NULL.
+mpool__block *unlink_large(mpool_t *pool, const void *ptr) {
+    for (mpool__block **link = &pool->large; *link; link = &(*link)->next) {
+        mpool__block *b = *link;
+        if (static_cast<const char *>(ptr) >= block_payload(b) && static_cast<const char *>(ptr) < block_end(b)) {
+            *link = b->next;
+            return b;
+        }
+    }
+    return nullptr;
+}
+
+} // namespace
+
+namespace mpool::detail {
+
+void *pool_alloc(mpool_t *pool, size_t size, size_t alignment) {
+    size_t rounded;
+    if (size > kMaxRequest || !align_up(size ? size : 1, kAlign, &rounded)) return fail_no_memory(pool, size);
+    if (char *result = carve(&pool->cursor.ptr, pool->cursor.end, rounded, alignment)) {
+        pool->cursor.requested += size;
+        return result;
+    }
+    if (rounded > MPOOL_LARGE_THRESHOLD) return alloc_large(pool, size, rounded, alignment);
+    return alloc_in_new_block(pool, size, rounded, alignment);
+}
+
+void reset_cursor_to_home(mpool_t *pool) {
+    pool->current = pool->home;
+    pool->cursor.ptr = reinterpret_cast<char *>(pool) + kPoolHeader;
+    pool->cursor.end = block_end(pool->home);
+}
+
+} // namespace mpool::detail
+
+extern "C" {
+
+void *mpool__alloc_slow(mpool_t *pool, size_t size) {
+    if (!pool) return fail_invalid();
+    return pool_alloc(pool, size, kAlign);
+}
+
+void *(mpool_alloc)(mpool_t *pool, size_t size) { return mpool__alloc_inline(pool, size); }
+
+void *mpool_alloc_aligned(mpool_t *pool, size_t size, size_t alignment) {
+    if (!pool || alignment == 0 || (alignment & (alignment - 1)) != 0 || alignment > MPOOL_MAX_ALIGNMENT)
+        return fail_invalid();
+    return pool_alloc(pool, size, alignment < kAlign ? kAlign : alignment);
+}
+
+void *mpool_calloc(mpool_t *pool, size_t count, size_t size) {
+    if (!pool) return fail_invalid();
+    size_t total;
+    if (__builtin_mul_overflow(count, size, &total)) return fail_no_memory(pool, SIZE_MAX);
+    void *result = pool_alloc(pool, total, kAlign);
+    if (result) std::memset(result, 0, total);
+    return result;
+}
+
+void *mpool_realloc(mpool_t *pool, void *ptr, size_t old_size, size_t new_size) {
+    if (!pool) return fail_invalid();
+    if (!ptr) return pool_alloc(pool, new_size, kAlign);
+    char *p = static_cast<char *>(ptr);
+    size_t old_rounded, new_rounded;
+    if (!align_up(old_size ? old_size : 1, kAlign, &old_rounded)) return fail_invalid();
+    if (!align_up(new_size ? new_size : 1, kAlign, &new_rounded)) return fail_no_memory(pool, new_size);
+    // The most recent allocation grows or shrinks where it is.
+    if (p + old_rounded == pool->cursor.ptr && new_rounded <= static_cast<size_t>(pool->cursor.end - p)) {
+        pool->cursor.ptr = p + new_rounded;
+        pool->cursor.requested += new_size - old_size; // modular: exact whichever is larger
+        return ptr;
+    }
+    if (new_size <= old_size) {
+        pool->cursor.requested -= old_size - new_size;
+        return ptr;
+    }
+    void *moved = pool_alloc(pool, new_size, kAlign);
+    if (!moved) return nullptr;
+    std::memcpy(moved, ptr, old_size);
+    // A large allocation that moves gives its block back at once.
+    if (old_rounded > MPOOL_LARGE_THRESHOLD) {
+        if (mpool__block *b = unlink_large(pool, ptr)) {
+            pool->cursor.requested -= old_size;
+            b->next = nullptr;
+            pool_give_blocks(pool, b);
+        }
+    }
+    return moved;
+}
+
+void *mpool_memdup(mpool_t *pool, const void *src, size_t size) {
+    if (!pool || !src) return fail_invalid();
+    void *copy = pool_alloc(pool, size, kAlign);
+    if (copy) std::memcpy(copy, src, size);
+    return copy;
+}
+
+} // extern "C"

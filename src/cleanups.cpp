@@ -1,0 +1,136 @@
+// cleanups.cpp - cleanups, pre-cleanups and userdata: what a pool runs when
+// it is cleared or destroyed.
+//
+// Records live in the pool's own memory, so registering is a bump
+// allocation. A killed record goes on a free list and is reused by the next
+// registration. Each list runs newest first and is popped before each call,
+// so a record registered while its list runs also runs, and a cleanup may
+// kill another.
+#include <cerrno>
+#include <cstring>
+
+#include "pool.hpp"
+
+using namespace mpool::detail;
+
+namespace {
+
+int register_on(mpool_t *pool, mpool__cleanup **list, void *data, mpool_cleanup_fn fn) {
+    if (!pool || !fn) return EINVAL;
+    mpool__cleanup *c = pool->free_cleanups;
+    if (c) {
+        pool->free_cleanups = c->next;
+    } else {
+        c = static_cast<mpool__cleanup *>(pool_alloc(pool, sizeof(mpool__cleanup), kAlign));
+        if (!c) return ENOMEM;
+    }
+    c->data = data;
+    c->fn = fn;
+    c->next = *list;
+    *list = c;
+    return 0;
+}
+
+// Unlinks the newest record of (data, fn) from the list onto the free list.
+bool kill_in(mpool_t *pool, mpool__cleanup **list, void *data, mpool_cleanup_fn fn) {
+    for (mpool__cleanup **link = list; *link; link = &(*link)->next) {
+        mpool__cleanup *c = *link;
+        if (c->data == data && c->fn == fn) {
+            *link = c->next;
+            c->next = pool->free_cleanups;
+            pool->free_cleanups = c;
+            return true;
+        }
+    }
+    return false;
+}
+
+void run_list(mpool__cleanup **list) {
+    while (mpool__cleanup *c = *list) {
+        *list = c->next;
+        c->fn(c->data);
+    }
+}
+
+void drop_userdata(mpool_t *pool) {
+    while (mpool__userdata *u = pool->userdata) {
+        pool->userdata = u->next;
+        if (u->cleanup) u->cleanup(u->data);
+    }
+}
+
+mpool__userdata *find_userdata(const mpool_t *pool, const char *key) {
+    for (mpool__userdata *u = pool->userdata; u; u = u->next)
+        if (std::strcmp(u->key, key) == 0) return u;
+    return nullptr;
+}
+
+} // namespace
+
+namespace mpool::detail {
+
+void run_cleanups_and_children(mpool_t *pool) {
+    // A cleanup may register more work of any kind: repeat until none is left.
+    while (pool->pre_cleanups || pool->first_child || pool->cleanups || pool->userdata) {
+        run_list(&pool->pre_cleanups);
+        while (pool->first_child) mpool_destroy(pool->first_child);
+        run_list(&pool->cleanups);
+        drop_userdata(pool);
+    }
+    pool->free_cleanups = nullptr; // their memory goes with the reset that follows
+}
+
+} // namespace mpool::detail
+
+extern "C" {
+
+int mpool_cleanup_register(mpool_t *pool, void *data, mpool_cleanup_fn fn) {
+    return register_on(pool, pool ? &pool->cleanups : nullptr, data, fn);
+}
+
+int mpool_pre_cleanup_register(mpool_t *pool, void *data, mpool_cleanup_fn fn) {
+    return register_on(pool, pool ? &pool->pre_cleanups : nullptr, data, fn);
+}
+
+int mpool_cleanup_kill(mpool_t *pool, void *data, mpool_cleanup_fn fn) {
+    if (!pool) return EINVAL;
+    if (kill_in(pool, &pool->cleanups, data, fn) || kill_in(pool, &pool->pre_cleanups, data, fn)) return 0;
+    return ENOENT;
+}
+
+int mpool_cleanup_run(mpool_t *pool, void *data, mpool_cleanup_fn fn) {
+    int status = mpool_cleanup_kill(pool, data, fn);
+    if (status == 0) fn(data);
+    return status;
+}
+
+int mpool_userdata_set(mpool_t *pool, const char *key, void *data, mpool_cleanup_fn cleanup) {
+    if (!pool || !key) return EINVAL;
+    if (mpool__userdata *u = find_userdata(pool, key)) {
+        void *old_data = u->data;
+        mpool_cleanup_fn old_cleanup = u->cleanup;
+        u->data = data;
+        u->cleanup = cleanup;
+        if (old_cleanup && (old_data != data || old_cleanup != cleanup)) old_cleanup(old_data);
+        return 0;
+    }
+    size_t key_size = std::strlen(key) + 1;
+    auto *u = static_cast<mpool__userdata *>(pool_alloc(pool, sizeof(mpool__userdata), kAlign));
+    char *key_copy = u ? static_cast<char *>(pool_alloc(pool, key_size, kAlign)) : nullptr;
+    if (!key_copy) return ENOMEM;
+    std::memcpy(key_copy, key, key_size);
+    u->key = key_copy;
+    u->data = data;
+    u->cleanup = cleanup;
+    u->next = pool->userdata;
+    pool->userdata = u;
+    return 0;
+}
+
+void *mpool_userdata_get(const mpool_t *pool, const char *key) {
+    if (!pool || !key) return nullptr;
+    mpool__userdata *u = find_userdata(pool, key);
+    return u ? u->data : nullptr;
+}
+
+} // extern "C"

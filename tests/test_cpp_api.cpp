@@ -1,0 +1,234 @@
+// The C++ face: RAII, typed creation with destructors, exceptions.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "mpool/mpool.hpp"
+
+namespace {
+
+static_assert(!std::is_copy_constructible_v<mpool::Pool>, "a Pool owns its pool");
+static_assert(std::is_nothrow_move_constructible_v<mpool::Pool>, "a Pool moves like a unique_ptr");
+static_assert(std::is_trivially_copyable_v<mpool::PoolRef>, "a PoolRef is a pointer");
+
+struct Counted {
+    static inline int alive = 0;
+    static inline std::vector<int> destroyed;
+    int id;
+    explicit Counted(int i) : id(i) { ++alive; }
+    Counted() : Counted(0) {}
+    ~Counted() {
+        --alive;
+        destroyed.push_back(id);
+    }
+};
+
+// The third construction throws.
+struct Throws {
+    static inline int attempts = 0;
+    static inline int alive = 0;
+    Throws() {
+        if (++attempts == 3) throw std::runtime_error("third");
+        ++alive;
+    }
+    ~Throws() { --alive; }
+};
+
+struct Point {
+    int x, y;
+};
+
+class CppApi : public ::testing::Test {
+protected:
+    void SetUp() override {
+        Counted::alive = 0;
+        Counted::destroyed.clear();
+        Throws::attempts = 0;
+        Throws::alive = 0;
+    }
+};
+
+TEST_F(CppApi, PoolDestroysItsPoolAtScopeExit) {
+    {
+        mpool::Pool pool;
+        pool.make<Counted>(1);
+        EXPECT_EQ(Counted::alive, 1);
+    }
+    EXPECT_EQ(Counted::alive, 0);
+}
+
+TEST_F(CppApi, MakeRegistersTheDestructor) {
+    mpool::Pool pool;
+    Counted *c = pool.make<Counted>(7);
+    EXPECT_EQ(c->id, 7);
+    EXPECT_EQ(pool.stats().cleanups, 1u);
+    pool.clear();
+    EXPECT_EQ(Counted::destroyed, std::vector<int>{7});
+}
+
+TEST_F(CppApi, MakeOfATriviallyDestructibleTypeRegistersNothing) {
+    mpool::Pool pool;
+    Point *p = pool.make<Point>(3, 4);
+    EXPECT_EQ(p->x + p->y, 7);
+    EXPECT_EQ(pool.stats().cleanups, 0u);
+}
+
+TEST_F(CppApi, MakeWhoseConstructorThrowsRegistersNothing) {
+    mpool::Pool pool;
+    pool.make<Throws>();
+    pool.make<Throws>();
+    EXPECT_THROW(pool.make<Throws>(), std::runtime_error);
+    EXPECT_EQ(pool.stats().cleanups, 2u);
+}
+
+TEST_F(CppApi, MakeArrayDestroysLastFirst) {
+    mpool::Pool pool;
+    std::span<Counted> items = pool.make_array<Counted>(3);
+    for (size_t i = 0; i < items.size(); ++i) items[i].id = static_cast<int>(i);
+    pool.clear();
+    EXPECT_EQ(Counted::destroyed, (std::vector<int>{2, 1, 0}));
+}
+
+TEST_F(CppApi, MakeArrayValueInitialises) {
+    mpool::Pool pool;
+    std::memset(pool.allocate(400), 0xff, 400);
+    pool.clear(); // the array gets the dirty bytes
+    std::span<int> numbers = pool.make_array<int>(100);
+    for (int n : numbers) EXPECT_EQ(n, 0);
+    EXPECT_EQ(pool.stats().cleanups, 0u);
+}
+
+TEST_F(CppApi, MakeArrayUndoesAPartialConstruction) {
+    mpool::Pool pool;
+    EXPECT_THROW(pool.make_array<Throws>(5), std::runtime_error);
+    EXPECT_EQ(Throws::alive, 0);
+    EXPECT_EQ(pool.stats().cleanups, 0u);
+}
+
+TEST_F(CppApi, MakeArrayOfAnOverflowingCountThrows) {
+    mpool::Pool pool;
+    EXPECT_THROW(pool.make_array<Point>(SIZE_MAX / 4), std::bad_array_new_length);
+}
+
+TEST_F(CppApi, AllocateThrowsBadAllocWhenMemoryCannotBeHad) {
+    mpool::Pool pool;
+    EXPECT_THROW(pool.allocate(SIZE_MAX), std::bad_alloc);
+    EXPECT_THROW(pool.allocate(16, 3), std::bad_alloc);
+}
+
+TEST_F(CppApi, AllocateHonoursAlignment) {
+    mpool::Pool pool;
+    void *p = pool.allocate(10, 1024);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % 1024, 0u);
+}
+
+TEST_F(CppApi, RootCreationFailureThrowsBadAlloc) {
+    mpool_options_t options{};
+    options.limit = 10;
+    EXPECT_THROW(mpool::Pool{options}, std::bad_alloc);
+}
+
+TEST_F(CppApi, ChildIsDestroyedWithItsHandle) {
+    mpool::Pool root;
+    {
+        mpool::Pool child = root.child();
+        EXPECT_EQ(child.parent(), root.get());
+        child.make<Counted>(1);
+        EXPECT_EQ(root.stats().children, 1u);
+    }
+    EXPECT_EQ(Counted::alive, 0);
+    EXPECT_EQ(root.stats().children, 0u);
+}
+
+TEST_F(CppApi, ReleasedChildGoesWithItsParent) {
+    mpool::Pool root;
+    mpool::Pool child = root.child();
+    child.make<Counted>(1);
+    mpool_t *raw = child.release();
+    EXPECT_FALSE(child);
+    EXPECT_EQ(mpool_parent(raw), root.get());
+    root.clear();
+    EXPECT_EQ(Counted::alive, 0);
+}
+
+TEST_F(CppApi, MoveAssignmentDestroysThePoolItReplaces) {
+    mpool::Pool a;
+    a.make<Counted>(1);
+    mpool::Pool b;
+    a = std::move(b);
+    EXPECT_EQ(Counted::alive, 0);
+}
+
+TEST_F(CppApi, OnCleanupRunsAndDestroysTheCallable) {
+    std::vector<std::string> log;
+    {
+        mpool::Pool pool;
+        auto shared = std::make_shared<int>(5);
+        pool.on_cleanup([&log, shared] { log.push_back("cleanup " + std::to_string(*shared)); });
+        pool.on_pre_cleanup([&log] { log.push_back("pre"); });
+        EXPECT_EQ(shared.use_count(), 2);
+        pool.clear();
+        EXPECT_EQ(shared.use_count(), 1);
+    }
+    EXPECT_EQ(log, (std::vector<std::string>{"pre", "cleanup 5"}));
+}
+
+TEST_F(CppApi, StringHelpersCopyAndFormat) {
+    mpool::Pool pool;
+    std::string source = "view";
+    std::string_view copy = pool.strdup(std::string_view(source));
+    source[0] = 'X';
+    EXPECT_EQ(copy, "view");
+    EXPECT_EQ(copy.data()[copy.size()], '\0');
+    EXPECT_STREQ(pool.strdup("c-string"), "c-string");
+    EXPECT_STREQ(pool.printf("%d-%s", 7, "x"), "7-x");
+    EXPECT_EQ(pool.strcat("a", std::string("bc"), std::string_view("def")), "abcdef");
+}
+
+TEST_F(CppApi, TagsRoundTrip) {
+    mpool::Pool pool;
+    pool.set_tag("cpp");
+    EXPECT_STREQ(pool.tag(), "cpp");
+}
+
+TEST_F(CppApi, AllocatorServesStandardContainers) {
+    mpool::Pool pool;
+    std::vector<int, mpool::Allocator<int>> numbers(pool.allocator<int>());
+    for (int i = 0; i < 1000; ++i) numbers.push_back(i);
+    EXPECT_EQ(numbers[999], 999);
+    std::map<int, int, std::less<>, mpool::Allocator<std::pair<const int, int>>> m(pool.allocator<int>());
+    m[1] = 2;
+    EXPECT_EQ(m.at(1), 2);
+    EXPECT_GT(pool.stats().bytes_allocated, 1000 * sizeof(int));
+}
+
+int sum_in(mpool::PoolRef pool) {
+    int *values = pool.make_array<int>(4).data();
+    values[0] = 1;
+    values[3] = 2;
+    return values[0] + values[3];
+}
+
+TEST_F(CppApi, PoolRefIsWhatFunctionsTake) {
+    mpool::Pool pool;
+    EXPECT_EQ(sum_in(pool), 3);
+    mpool_t *raw = mpool_create(nullptr);
+    EXPECT_EQ(sum_in(mpool::PoolRef(raw)), 3);
+    mpool_destroy(raw);
+}
+
+TEST_F(CppApi, AdoptTakesOwnershipOfACPool) {
+    mpool_t *raw = mpool_create(nullptr);
+    {
+        mpool::Pool owner = mpool::Pool::adopt(raw);
+        owner.make<Counted>(1);
+    }
+    EXPECT_EQ(Counted::alive, 0);
+}
+
+} // namespace

@@ -1,0 +1,102 @@
+// Statistics of a pool and of its subtree.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "test_support.hpp"
+
+namespace {
+
+void nothing(void *) {}
+
+TEST(Stats, NewPoolHoldsOneBlockAndNothingElse) {
+    mpool_t *pool = mpool_create(nullptr);
+    mpool_stats_t s = stats_of(pool);
+    EXPECT_EQ(s.blocks, 1u);
+    EXPECT_EQ(s.bytes_reserved, MPOOL_DEFAULT_BLOCK_SIZE);
+    EXPECT_EQ(s.bytes_allocated, 0u);
+    EXPECT_EQ(s.children, 0u);
+    EXPECT_EQ(s.cleanups, 0u);
+    mpool_destroy(pool);
+}
+
+TEST(Stats, BytesAllocatedCountsSizesAsRequested) {
+    mpool_t *pool = mpool_create(nullptr);
+    mpool_alloc(pool, 1);
+    mpool_alloc(pool, 30);
+    mpool_alloc_aligned(pool, 7, 256);
+    mpool_alloc(pool, MPOOL_LARGE_THRESHOLD + 5);
+    EXPECT_EQ(stats_of(pool).bytes_allocated, 1u + 30u + 7u + MPOOL_LARGE_THRESHOLD + 5u);
+    mpool_destroy(pool);
+}
+
+TEST(Stats, BytesReservedCountsEveryBlock) {
+    mpool_t *pool = mpool_create(nullptr);
+    for (int i = 0; i < 100; ++i) mpool_alloc(pool, 100);
+    mpool_stats_t s = stats_of(pool);
+    EXPECT_EQ(s.blocks, 2u); // 100 * 112 bytes fit in the 4K first block and an 8K second
+    EXPECT_EQ(s.bytes_reserved, 4096u + 8192u);
+    mpool_destroy(pool);
+}
+
+TEST(Stats, CleanupsCountIncludesPreCleanups) {
+    mpool_t *pool = mpool_create(nullptr);
+    mpool_cleanup_register(pool, nullptr, nothing);
+    mpool_pre_cleanup_register(pool, nullptr, nothing);
+    EXPECT_EQ(stats_of(pool).cleanups, 2u);
+    mpool_destroy(pool);
+}
+
+TEST(Stats, ChildrenCountsDirectChildrenOnly) {
+    mpool_t *root = mpool_create(nullptr);
+    mpool_t *a = mpool_create(root);
+    mpool_create(root);
+    mpool_create(a);
+    EXPECT_EQ(stats_of(root).children, 2u);
+    mpool_destroy(root);
+}
+
+TEST(Stats, WithDescendantsSumsEveryField) {
+    mpool_t *root = mpool_create(nullptr);
+    mpool_t *a = mpool_create(root);
+    mpool_t *b = mpool_create(root);
+    mpool_t *grandchild = mpool_create(a);
+    mpool_alloc(root, 10);
+    mpool_alloc(a, 20);
+    mpool_alloc(b, 30);
+    mpool_alloc(grandchild, 40);
+    mpool_cleanup_register(grandchild, nullptr, nothing);
+    mpool_pre_cleanup_register(b, nullptr, nothing);
+    mpool_stats_t s = stats_of(root, true);
+    size_t own_sum = 0;
+    for (mpool_t *p : {root, a, b, grandchild}) own_sum += stats_of(p).bytes_allocated;
+    EXPECT_EQ(s.bytes_allocated, own_sum);
+    EXPECT_GE(s.bytes_allocated, 100u);
+    EXPECT_EQ(s.blocks, 4u);
+    EXPECT_EQ(s.bytes_reserved, 4u * MPOOL_DEFAULT_BLOCK_SIZE);
+    EXPECT_EQ(s.children, 3u);
+    EXPECT_EQ(s.cleanups, 2u);
+    mpool_destroy(root);
+}
+
+TEST(Stats, WithDescendantsOfALeafEqualsItsOwn) {
+    mpool_t *root = mpool_create(nullptr);
+    mpool_t *leaf = mpool_create(root);
+    mpool_create(root); // a sibling must not be counted
+    mpool_alloc(leaf, 50);
+    mpool_stats_t own = stats_of(leaf);
+    mpool_stats_t sum = stats_of(leaf, true);
+    EXPECT_EQ(std::memcmp(&own, &sum, sizeof own), 0);
+    mpool_destroy(root);
+}
+
+TEST(Stats, NullPoolGivesZeroes) {
+    mpool_stats_t s;
+    std::memset(&s, 0xff, sizeof s);
+    mpool_get_stats(nullptr, 0, &s);
+    EXPECT_EQ(s.blocks, 0u);
+    EXPECT_EQ(s.bytes_reserved, 0u);
+    mpool_get_stats(nullptr, 0, nullptr);
+}
+
+} // namespace

@@ -1,0 +1,60 @@
+// test_support.hpp - a block source for tests: counts what is live and
+// fails the k-th request on demand.
+#ifndef MPOOL_TESTS_TEST_SUPPORT_HPP
+#define MPOOL_TESTS_TEST_SUPPORT_HPP
+
+#include <cstdlib>
+#include <mutex>
+
+#include "mpool/mpool.h"
+
+class TestSource {
+public:
+    size_t requests = 0;     // alloc calls so far, failed ones included
+    size_t live_blocks = 0;  // blocks handed out and not given back
+    size_t live_bytes = 0;   // their bytes
+    size_t fail_request = 0; // fail the request with this number (1-based); 0: none
+    bool fail_from_then_on = false; // with fail_request: fail that one and every later one
+
+    mpool_block_source_t source() { return {&TestSource::alloc, &TestSource::release, this}; }
+
+    // An allocator over this source; destroyed by the caller.
+    mpool_allocator_t *make_allocator() {
+        mpool_block_source_t s = source();
+        return mpool_allocator_create(&s);
+    }
+
+private:
+    std::mutex lock_;
+
+    static void *alloc(void *ctx, size_t size) {
+        auto *self = static_cast<TestSource *>(ctx);
+        std::lock_guard guard(self->lock_);
+        ++self->requests;
+        if (self->fail_request != 0 &&
+            (self->requests == self->fail_request || (self->fail_from_then_on && self->requests > self->fail_request)))
+            return nullptr;
+        void *block = std::malloc(size);
+        if (block) {
+            ++self->live_blocks;
+            self->live_bytes += size;
+        }
+        return block;
+    }
+
+    static void release(void *ctx, void *block, size_t size) {
+        auto *self = static_cast<TestSource *>(ctx);
+        std::lock_guard guard(self->lock_);
+        --self->live_blocks;
+        self->live_bytes -= size;
+        std::free(block);
+    }
+};
+
+inline mpool_stats_t stats_of(const mpool_t *pool, bool with_descendants = false) {
+    mpool_stats_t s;
+    mpool_get_stats(pool, with_descendants ? 1 : 0, &s);
+    return s;
+}
+
+#endif
