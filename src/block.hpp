@@ -48,23 +48,36 @@ inline char *block_end(mpool__block *b) {
     return reinterpret_cast<char *>(end & ~static_cast<uintptr_t>(kAlign - 1));
 }
 
-// True when size is one of the ordinary block sizes (powers of two from
-// MPOOL_MIN_BLOCK_SIZE to MPOOL_MAX_BLOCK_SIZE).
+// Ordinary block sizes are 2^k - MPOOL_BLOCK_SLACK; these work on the 2^k.
+inline constexpr size_t kMinClass = MPOOL_MIN_BLOCK_SIZE + MPOOL_BLOCK_SLACK;
+inline constexpr size_t kMaxClass = MPOOL_MAX_BLOCK_SIZE + MPOOL_BLOCK_SLACK;
+
+// True when size is one of the ordinary block sizes.
 inline bool is_class_size(size_t size) {
-    return size >= MPOOL_MIN_BLOCK_SIZE && size <= MPOOL_MAX_BLOCK_SIZE && (size & (size - 1)) == 0;
+    size_t power = size + MPOOL_BLOCK_SLACK;
+    return power >= kMinClass && power <= kMaxClass && (power & (power - 1)) == 0;
 }
 
 // The smallest ordinary block size that is at least n (n at most
 // MPOOL_MAX_BLOCK_SIZE).
-inline size_t class_size_for(size_t n) { return n <= MPOOL_MIN_BLOCK_SIZE ? MPOOL_MIN_BLOCK_SIZE : std::bit_ceil(n); }
+inline size_t class_size_for(size_t n) {
+    return n <= MPOOL_MIN_BLOCK_SIZE ? MPOOL_MIN_BLOCK_SIZE : std::bit_ceil(n + MPOOL_BLOCK_SLACK) - MPOOL_BLOCK_SLACK;
+}
+
+// The ordinary block size after `size` (the same at the top).
+inline size_t next_class_size(size_t size) {
+    return size >= MPOOL_MAX_BLOCK_SIZE ? MPOOL_MAX_BLOCK_SIZE : (size + MPOOL_BLOCK_SLACK) * 2 - MPOOL_BLOCK_SLACK;
+}
 
 // Index of an ordinary block size in the allocator's free lists.
 inline unsigned class_index(size_t size) {
-    return static_cast<unsigned>(std::countr_zero(size) - std::countr_zero(MPOOL_MIN_BLOCK_SIZE));
+    return static_cast<unsigned>(std::countr_zero(size + MPOOL_BLOCK_SLACK) - std::countr_zero(kMinClass));
 }
 
 inline constexpr unsigned kClassCount =
-    static_cast<unsigned>(std::countr_zero(MPOOL_MAX_BLOCK_SIZE) - std::countr_zero(MPOOL_MIN_BLOCK_SIZE)) + 1;
+    static_cast<unsigned>(std::countr_zero(kMaxClass) - std::countr_zero(kMinClass)) + 1;
+
+static_assert(std::has_single_bit(kMinClass) && std::has_single_bit(kMaxClass), "block sizes are 2^k - slack");
 
 } // namespace mpool::detail
 

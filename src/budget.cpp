@@ -21,11 +21,11 @@ mpool_t *next_limiter_above(mpool_t *limiter) { return limiter->parent ? limiter
 
 bool limits_charge(mpool_t *limiter, size_t size) {
     for (mpool_t *l = limiter; l; l = next_limiter_above(l)) {
-        size_t before = l->limited_bytes.fetch_add(size, std::memory_order_relaxed);
-        if (before + size < before || before + size > l->limit) {
-            l->limited_bytes.fetch_sub(size, std::memory_order_relaxed);
+        size_t before = l->limit->held.fetch_add(size, std::memory_order_relaxed);
+        if (before + size < before || before + size > l->limit->limit) {
+            l->limit->held.fetch_sub(size, std::memory_order_relaxed);
             for (mpool_t *undo = limiter; undo != l; undo = next_limiter_above(undo))
-                undo->limited_bytes.fetch_sub(size, std::memory_order_relaxed);
+                undo->limit->held.fetch_sub(size, std::memory_order_relaxed);
             return false;
         }
     }
@@ -33,7 +33,7 @@ bool limits_charge(mpool_t *limiter, size_t size) {
 }
 
 void limits_release(mpool_t *limiter, size_t size) {
-    for (mpool_t *l = limiter; l; l = next_limiter_above(l)) l->limited_bytes.fetch_sub(size, std::memory_order_relaxed);
+    for (mpool_t *l = limiter; l; l = next_limiter_above(l)) l->limit->held.fetch_sub(size, std::memory_order_relaxed);
 }
 
 mpool__block *pool_take_block(mpool_t *pool, size_t size) {
@@ -54,12 +54,15 @@ mpool__block *pool_take_block(mpool_t *pool, size_t size) {
 }
 
 void pool_give_blocks(mpool_t *pool, mpool__block *chain) {
-    if (pool->limiter) {
-        size_t total = 0;
-        for (mpool__block *b = chain; b; b = b->next) total += b->size;
-        limits_release(pool->limiter, total);
-    }
+    pool_release_charge(pool, chain);
     allocator_give(pool->allocator, chain);
+}
+
+void pool_release_charge(mpool_t *pool, const mpool__block *chain) {
+    if (!pool->limiter) return;
+    size_t total = 0;
+    for (const mpool__block *b = chain; b; b = b->next) total += b->size;
+    limits_release(pool->limiter, total);
 }
 
 void *fail_no_memory(mpool_t *pool, size_t size) {

@@ -75,17 +75,15 @@ void *alloc_in_new_block(mpool_t *pool, size_t size, size_t rounded, size_t alig
         if (block_size < need) block_size = class_size_for(need);
         b = pool_take_block(pool, block_size);
         if (!b) return fail_no_memory(pool, size);
-        if (pool->next_block_size < MPOOL_MAX_BLOCK_SIZE) pool->next_block_size *= 2;
+        pool->next_block_size = static_cast<uint32_t>(next_class_size(pool->next_block_size));
     }
     char *ptr = block_payload(b);
     char *end = block_end(b);
     char *result = carve(&ptr, end, rounded, alignment);
     pool->cursor.requested += size;
     if (end - ptr >= pool->cursor.end - pool->cursor.ptr) {
-        if (pool->current != pool->home) push(&pool->retired, pool->current);
-        pool->current = b;
-        pool->cursor.ptr = ptr;
-        pool->cursor.end = end;
+        if (pool->current != home_block(pool)) push(&pool->retired, pool->current);
+        set_current(pool, b, ptr);
     } else {
         push(&pool->retired, b);
     }
@@ -119,11 +117,13 @@ void *pool_alloc(mpool_t *pool, size_t size, size_t alignment) {
     return alloc_in_new_block(pool, size, rounded, alignment);
 }
 
-void reset_cursor_to_home(mpool_t *pool) {
-    pool->current = pool->home;
-    pool->cursor.ptr = reinterpret_cast<char *>(pool) + kPoolHeader;
-    pool->cursor.end = block_end(pool->home);
+void set_current(mpool_t *pool, mpool__block *b, char *from) {
+    pool->current = b;
+    pool->cursor.ptr = from;
+    pool->cursor.end = block_end(b);
 }
+
+void reset_cursor_to_home(mpool_t *pool) { set_current(pool, home_block(pool), home_start(pool)); }
 
 } // namespace mpool::detail
 
@@ -146,14 +146,14 @@ void *mpool_calloc(mpool_t *pool, size_t count, size_t size) {
     if (!pool) return fail_invalid();
     size_t total;
     if (__builtin_mul_overflow(count, size, &total)) return fail_no_memory(pool, SIZE_MAX);
-    void *result = pool_alloc(pool, total, kAlign);
+    void *result = mpool__alloc_nonnull(pool, total);
     if (result) std::memset(result, 0, total);
     return result;
 }
 
 void *mpool_realloc(mpool_t *pool, void *ptr, size_t old_size, size_t new_size) {
     if (!pool) return fail_invalid();
-    if (!ptr) return pool_alloc(pool, new_size, kAlign);
+    if (!ptr) return mpool__alloc_nonnull(pool, new_size);
     char *p = static_cast<char *>(ptr);
     size_t old_rounded, new_rounded;
     if (!align_up(old_size ? old_size : 1, kAlign, &old_rounded)) return fail_invalid();
@@ -168,7 +168,7 @@ void *mpool_realloc(mpool_t *pool, void *ptr, size_t old_size, size_t new_size) 
         pool->cursor.requested -= old_size - new_size;
         return ptr;
     }
-    void *moved = pool_alloc(pool, new_size, kAlign);
+    void *moved = mpool__alloc_nonnull(pool, new_size);
     if (!moved) return nullptr;
     std::memcpy(moved, ptr, old_size);
     // A large allocation that moves gives its block back at once.
@@ -184,7 +184,7 @@ void *mpool_realloc(mpool_t *pool, void *ptr, size_t old_size, size_t new_size) 
 
 void *mpool_memdup(mpool_t *pool, const void *src, size_t size) {
     if (!pool || !src) return fail_invalid();
-    void *copy = pool_alloc(pool, size, kAlign);
+    void *copy = mpool__alloc_nonnull(pool, size);
     if (copy) std::memcpy(copy, src, size);
     return copy;
 }

@@ -21,7 +21,7 @@ int register_on(mpool_t *pool, mpool__cleanup **list, void *data, mpool_cleanup_
     if (c) {
         pool->free_cleanups = c->next;
     } else {
-        c = static_cast<mpool__cleanup *>(pool_alloc(pool, sizeof(mpool__cleanup), kAlign));
+        c = static_cast<mpool__cleanup *>(mpool__alloc_nonnull(pool, sizeof(mpool__cleanup)));
         if (!c) return ENOMEM;
     }
     c->data = data;
@@ -115,8 +115,8 @@ int mpool_userdata_set(mpool_t *pool, const char *key, void *data, mpool_cleanup
         return 0;
     }
     size_t key_size = std::strlen(key) + 1;
-    auto *u = static_cast<mpool__userdata *>(pool_alloc(pool, sizeof(mpool__userdata), kAlign));
-    char *key_copy = u ? static_cast<char *>(pool_alloc(pool, key_size, kAlign)) : nullptr;
+    auto *u = static_cast<mpool__userdata *>(mpool__alloc_nonnull(pool, sizeof(mpool__userdata)));
+    char *key_copy = u ? static_cast<char *>(mpool__alloc_nonnull(pool, key_size)) : nullptr;
     if (!key_copy) return ENOMEM;
     std::memcpy(key_copy, key, key_size);
     u->key = key_copy;

@@ -22,39 +22,60 @@ struct mpool__userdata {
     mpool_cleanup_fn cleanup; // run on the value when the pool is cleared; may be NULL
 };
 
+// A limit and what the subtree holds against it. Lives in the limited pool's
+// home block just after the header, where clear does not reach.
+struct mpool__limit {
+    size_t limit;             // most block bytes the subtree may hold
+    std::atomic<size_t> held; // block bytes it holds now
+};
+
 // The pool header. It lives at the start of the pool's first ("home")
 // block, so a pool costs one block request and nothing else.
 struct mpool_pool {
-    mpool__cursor cursor;          // must stay first: mpool_alloc() inlines a read of it
-    mpool__block *home;            // first block; holds this header; kept until destroy
-    mpool__block *current;         // block the cursor points into (may be home)
-    mpool__block *retired;         // ordinary blocks no longer current, home excluded
-    mpool__block *spare;           // ordinary blocks kept by clear, free for reuse
-    mpool__block *large;           // blocks that each hold one large allocation
-    size_t next_block_size;        // size of the next ordinary block to take
-    mpool_allocator *allocator;    // where blocks come from
-    mpool_t *parent;                 // NULL for a root
-    mpool_t *first_child;            // newest child; guarded by allocator->lock
-    mpool_t *next_sibling;           // older sibling; guarded by parent->allocator->lock
-    mpool_t *prev_sibling;           // newer sibling; guarded likewise
-    mpool__cleanup *cleanups;      // run after children go; newest first
-    mpool__cleanup *pre_cleanups;  // run before children go; newest first
-    mpool__cleanup *free_cleanups; // killed records, reused by the next registration
-    mpool__userdata *userdata;     // newest first
-    const char *tag;               // copy in pool memory, or NULL
-    mpool_oom_fn oom;              // out-of-memory handler, inherited at creation
-    mpool_t *limiter;                // nearest pool (this one or an ancestor) with a limit, or NULL
-    size_t limit;                  // 0: none
-    std::atomic<size_t> limited_bytes; // block bytes held by this subtree; kept only when limit != 0
-    bool owns_allocator;           // a root that made its allocator destroys it
+    mpool__cursor cursor;              // must stay first: mpool_alloc() inlines a read of it
+    mpool__block *current;             // block the cursor points into (may be the home block)
+    mpool__block *retired;             // ordinary blocks used since the last clear, home and current excluded
+    mpool__block *spare;               // ordinary blocks kept by clear and not used since
+    mpool__block *large;               // blocks that each hold one large allocation
+    mpool_allocator *allocator;        // where blocks come from
+    mpool_pool *parent;                // NULL for a root
+    mpool_pool *first_child;           // newest child; guarded by allocator->lock
+    mpool_pool *next_sibling;          // older sibling; guarded by parent->allocator->lock
+    mpool_pool *prev_sibling;          // newer sibling; guarded likewise
+    mpool__cleanup *cleanups;          // run after children go; newest first
+    mpool__cleanup *pre_cleanups;      // run before children go; newest first
+    mpool__cleanup *free_cleanups;     // killed records, reused by the next registration
+    mpool__userdata *userdata;         // newest first
+    const char *tag;                   // copy in pool memory, or NULL
+    mpool_oom_fn oom;                  // out-of-memory handler, inherited at creation
+    mpool_pool *limiter;               // nearest pool (this one or an ancestor) with a limit, or NULL
+    mpool__limit *limit;               // this pool's own limit, or NULL
+    std::atomic<size_t> child_need;    // decaying maximum of the bytes children used; sizes new children
+    uint32_t next_block_size;          // size of the next ordinary block to take
+    bool owns_allocator;               // a root that made its allocator destroys it
 };
 
 static_assert(std::is_standard_layout_v<mpool_pool>, "a pool pointer must also point to its cursor");
 static_assert(offsetof(mpool_pool, cursor) == 0, "the cursor must be the first member of a pool");
+static_assert(MPOOL_MAX_BLOCK_SIZE <= UINT32_MAX, "next_block_size is 32 bits");
+static_assert(sizeof(mpool__block) + sizeof(mpool_pool) + 32 <= (MPOOL_MIN_BLOCK_SIZE & ~(MPOOL_ALIGNMENT - 1)),
+              "a child in the smallest block must hold a 32-byte allocation (the footprint promise)");
 
 namespace mpool::detail {
 
 inline constexpr size_t kPoolHeader = align_up_const(sizeof(mpool_pool), kAlign);
+inline constexpr size_t kLimitRecord = align_up_const(sizeof(mpool__limit), kAlign);
+
+// The block that holds the pool's header.
+inline mpool__block *home_block(const mpool_t *pool) {
+    return reinterpret_cast<mpool__block *>(reinterpret_cast<uintptr_t>(pool) - kBlockHeader);
+}
+
+// Where the cursor starts in the home block: after the header and the
+// limit record. Clear resets the cursor to here.
+inline char *home_start(mpool_t *pool) {
+    return reinterpret_cast<char *>(pool) + kPoolHeader + (pool->limit ? kLimitRecord : 0);
+}
 
 // --- budget.cpp: blocks for a pool, with its limits and its OOM handler.
 
@@ -70,6 +91,9 @@ mpool__block *pool_take_block(mpool_t *pool, size_t size);
 // Gives back a chain of the pool's blocks, releasing their charge.
 void pool_give_blocks(mpool_t *pool, mpool__block *chain);
 
+// Releases the charge of a chain of the pool's blocks (without giving them).
+void pool_release_charge(mpool_t *pool, const mpool__block *chain);
+
 // Sets errno to ENOMEM, calls the pool's OOM handler with `size`, returns NULL.
 void *fail_no_memory(mpool_t *pool, size_t size);
 
@@ -84,6 +108,9 @@ void *pool_alloc(mpool_t *pool, size_t size, size_t alignment);
 
 // Points the cursor at the start of the home block's free space.
 void reset_cursor_to_home(mpool_t *pool);
+
+// Makes `b` the current block, its free space starting at `from`.
+void set_current(mpool_t *pool, mpool__block *b, char *from);
 
 // --- cleanups.cpp: what clear and destroy run.
 

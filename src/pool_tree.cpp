@@ -1,11 +1,18 @@
 // pool_tree.cpp - creating, clearing and destroying pools, and the tree
 // that links them.
 //
-// A pool's header lives in its first block, so creating a pool is one block
-// request and destroying it one give-back. The list of a pool's children is
-// guarded by that pool's allocator lock, which makes creating and destroying
-// siblings in several threads safe; everything else about a pool belongs to
-// the one thread using it.
+// A pool's header lives in its first ("home") block, so creating a pool is
+// one block request and destroying it one give-back. The list of a pool's
+// children is guarded by that pool's allocator lock, which makes creating
+// and destroying siblings in several threads safe; a child that shares its
+// parent's allocator takes its block and links itself under one acquisition
+// of that lock, and unlinks and gives its blocks back under one more.
+//
+// Sizing: a parent keeps a decaying maximum of what its children used
+// (child_need); a new child's home block is the smallest ordinary size that
+// holds that much. Retention: clear keeps the ordinary blocks the pool used
+// since its previous clear and gives back the spare ones it did not use, so
+// one spike pins its memory for one cycle, not forever.
 #include <cerrno>
 #include <cstring>
 #include <new>
@@ -16,15 +23,13 @@ using namespace mpool::detail;
 
 namespace {
 
-void link_child(mpool_t *parent, mpool_t *child) {
-    std::lock_guard guard(parent->allocator->lock);
+void link_child_locked(mpool_t *parent, mpool_t *child) {
     child->next_sibling = parent->first_child;
     if (parent->first_child) parent->first_child->prev_sibling = child;
     parent->first_child = child;
 }
 
-void unlink_child(mpool_t *parent, mpool_t *child) {
-    std::lock_guard guard(parent->allocator->lock);
+void unlink_child_locked(mpool_t *parent, mpool_t *child) {
     if (child->prev_sibling)
         child->prev_sibling->next_sibling = child->next_sibling;
     else
@@ -32,48 +37,89 @@ void unlink_child(mpool_t *parent, mpool_t *child) {
     if (child->next_sibling) child->next_sibling->prev_sibling = child->prev_sibling;
 }
 
-size_t first_block_size(const mpool_options_t *options) {
+// The home block's size: the options', else what the parent's children
+// needed, else the default for a root and the smallest for a child.
+size_t home_block_size(const mpool_t *parent, const mpool_options_t *options) {
     size_t wanted = options ? options->block_size : 0;
-    if (wanted == 0) return MPOOL_DEFAULT_BLOCK_SIZE;
+    if (wanted == 0 && parent) wanted = parent->child_need.load(std::memory_order_relaxed);
+    if (wanted == 0) return parent ? MPOOL_MIN_BLOCK_SIZE : MPOOL_DEFAULT_BLOCK_SIZE;
     return class_size_for(wanted < MPOOL_MAX_BLOCK_SIZE ? wanted : MPOOL_MAX_BLOCK_SIZE);
 }
 
-static_assert(kBlockHeader + kPoolHeader + MPOOL_TAG_MAX + 1 <= MPOOL_MIN_BLOCK_SIZE,
-              "the smallest block must hold the pool header and the longest tag");
+// Ordinary block bytes the pool has filled since its last clear: what a
+// child like it will need.
+size_t bytes_used(const mpool_t *pool) {
+    size_t used = home_block(pool)->size;
+    if (pool->current != home_block(pool)) used += pool->current->size;
+    for (const mpool__block *b = pool->retired; b; b = b->next) used += b->size;
+    return used - static_cast<size_t>(pool->cursor.end - pool->cursor.ptr);
+}
 
-// Moves all but the home block's chains into one list and returns it.
-mpool__block *chain_all_but_home(mpool_t *pool) {
-    mpool__block *chain = pool->large;
-    auto append = [&chain](mpool__block *list) {
-        while (list) {
-            mpool__block *next = list->next;
-            list->next = chain;
-            chain = list;
-            list = next;
-        }
-    };
-    append(pool->retired);
-    append(pool->spare);
-    if (pool->current != pool->home) {
-        pool->current->next = nullptr;
-        append(pool->current);
+// Folds one child's use into the parent's decaying maximum. Children of one
+// parent may end in several threads at once; a lost update only delays the
+// estimate.
+void learn_child_need(mpool_t *parent, size_t used) {
+    size_t need = parent->child_need.load(std::memory_order_relaxed);
+    size_t decayed = need - need / 8;
+    parent->child_need.store(used > decayed ? used : decayed, std::memory_order_relaxed);
+}
+
+void append_chain(mpool__block **chain, mpool__block *list) {
+    while (list) {
+        mpool__block *next = list->next;
+        list->next = *chain;
+        *chain = list;
+        list = next;
     }
-    pool->large = pool->retired = pool->spare = nullptr;
-    pool->current = pool->home;
+}
+
+// The ordinary blocks used since the last clear, home excluded, as one chain.
+mpool__block *take_used_blocks(mpool_t *pool) {
+    mpool__block *chain = pool->retired;
+    pool->retired = nullptr;
+    if (pool->current != home_block(pool)) {
+        pool->current->next = chain;
+        chain = pool->current;
+    }
+    pool->current = home_block(pool);
     return chain;
 }
 
-// Copies the tag to the start of the home block's free space. The old copy
-// may lie anywhere in the pool's ordinary blocks, all of which are still
-// held, and may overlap the new place.
+// Unlinks from *list the block whose payload holds p, or returns NULL.
+mpool__block *unlink_block_holding(mpool__block **list, const char *p) {
+    for (; *list; list = &(*list)->next) {
+        mpool__block *b = *list;
+        if (p >= block_payload(b) && p < block_end(b)) {
+            *list = b->next;
+            return b;
+        }
+    }
+    return nullptr;
+}
+
+// After a reset, moves the tag to the start of the home block's free space
+// when it fits there (it always does when it was in the home block), else to
+// the start of the spare block that holds it, which becomes current. The old
+// copy may overlap the new place.
 void keep_tag_across_reset(mpool_t *pool) {
     if (!pool->tag) return;
     size_t length = std::strlen(pool->tag);
+    size_t rounded = align_up_const(length + 1, kAlign);
+    if (rounded > static_cast<size_t>(pool->cursor.end - pool->cursor.ptr)) {
+        mpool__block *holder = unlink_block_holding(&pool->spare, pool->tag);
+        set_current(pool, holder, block_payload(holder));
+    }
     char *kept = pool->cursor.ptr;
     std::memmove(kept, pool->tag, length + 1);
-    pool->cursor.ptr += align_up_const(length + 1, kAlign);
+    pool->cursor.ptr += rounded;
     pool->cursor.requested = length + 1;
     pool->tag = kept;
+}
+
+mpool_t *fail_create(mpool_oom_fn oom, mpool_t *parent, size_t size) {
+    if (oom) oom(parent, size);
+    errno = ENOMEM;
+    return nullptr;
 }
 
 } // namespace
@@ -85,72 +131,92 @@ mpool_t *mpool_create(mpool_t *parent) { return mpool_create_ex(parent, nullptr)
 mpool_t *mpool_create_ex(mpool_t *parent, const mpool_options_t *options) {
     if (options && options->flags != 0) return static_cast<mpool_t *>(fail_invalid());
     mpool_oom_fn oom = options && options->oom ? options->oom : parent ? parent->oom : nullptr;
-    size_t block_size = first_block_size(options);
-    auto fail = [&]() -> mpool_t * {
-        if (oom) oom(parent, block_size);
-        errno = ENOMEM;
-        return nullptr;
-    };
+    size_t block_size = home_block_size(parent, options);
+    size_t limit = options ? options->limit : 0;
+    if (limit != 0 && block_size > limit) return fail_create(oom, parent, block_size);
 
     mpool_allocator *allocator = options && options->allocator ? options->allocator : parent ? parent->allocator : nullptr;
     bool owns_allocator = !allocator;
-    if (owns_allocator && !(allocator = mpool_allocator_create(nullptr))) return fail();
+    if (owns_allocator && !(allocator = mpool_allocator_create(nullptr))) return fail_create(oom, parent, block_size);
 
-    size_t limit = options ? options->limit : 0;
     mpool_t *parent_limiter = parent ? parent->limiter : nullptr;
-    bool within_own_limit = limit == 0 || block_size <= limit;
-    mpool__block *home = nullptr;
-    if (within_own_limit && limits_charge(parent_limiter, block_size)) {
-        home = allocator_take(allocator, block_size);
-        if (!home) limits_release(parent_limiter, block_size);
+    if (!limits_charge(parent_limiter, block_size)) return fail_create(oom, parent, block_size);
+    // Take the block, and link the child when the parent's list shares the lock.
+    bool link_now = parent && parent->allocator == allocator;
+    mpool__block *home;
+    mpool_pool *pool = nullptr;
+    {
+        std::lock_guard guard(allocator->lock);
+        home = allocator_take_locked(allocator, block_size);
+        if (home) {
+            pool = new (block_payload(home)) mpool_pool{};
+            pool->parent = parent;
+            if (link_now) link_child_locked(parent, pool);
+        }
     }
     if (!home) {
+        limits_release(parent_limiter, block_size);
         if (owns_allocator) mpool_allocator_destroy(allocator);
-        return fail();
+        return fail_create(oom, parent, block_size);
     }
-
-    auto *pool = new (block_payload(home)) mpool_pool{};
-    pool->home = home;
-    pool->next_block_size = block_size < MPOOL_MAX_BLOCK_SIZE ? block_size * 2 : block_size;
+    pool->next_block_size = static_cast<uint32_t>(next_class_size(block_size));
     pool->allocator = allocator;
     pool->owns_allocator = owns_allocator;
-    pool->parent = parent;
     pool->oom = oom;
-    pool->limit = limit;
-    pool->limiter = limit ? pool : parent_limiter;
-    if (limit) pool->limited_bytes.store(home->size, std::memory_order_relaxed);
-    // A reused block may be larger than asked; charge what it really is.
-    if (home->size > block_size && parent_limiter) limits_charge(parent_limiter, home->size - block_size);
+    if (limit) {
+        pool->limit = new (reinterpret_cast<char *>(pool) + kPoolHeader) mpool__limit{limit, {home->size}};
+        pool->limiter = pool;
+    } else {
+        pool->limiter = parent_limiter;
+    }
     reset_cursor_to_home(pool);
     if (options && options->tag) mpool_set_tag(pool, options->tag);
-    if (parent) link_child(parent, pool);
+    if (parent && !link_now) {
+        std::lock_guard guard(parent->allocator->lock);
+        link_child_locked(parent, pool);
+    }
     return pool;
 }
 
 void mpool_clear(mpool_t *pool) {
     if (!pool) return;
     run_cleanups_and_children(pool);
+    mpool__block *unused = pool->spare;
     mpool__block *large = pool->large;
     pool->large = nullptr;
-    mpool__block *spare = chain_all_but_home(pool);
-    pool->spare = spare;
+    pool->spare = take_used_blocks(pool);
     reset_cursor_to_home(pool);
     pool->cursor.requested = 0;
     keep_tag_across_reset(pool);
+    append_chain(&large, unused);
     pool_give_blocks(pool, large);
 }
 
 void mpool_destroy(mpool_t *pool) {
     if (!pool) return;
     run_cleanups_and_children(pool);
-    if (pool->parent) unlink_child(pool->parent, pool);
+    mpool_t *parent = pool->parent;
     mpool_allocator *allocator = pool->allocator;
     bool owns_allocator = pool->owns_allocator;
-    mpool__block *chain = chain_all_but_home(pool);
-    mpool__block *home = pool->home;
+    if (parent) learn_child_need(parent, bytes_used(pool));
+    mpool__block *chain = take_used_blocks(pool);
+    append_chain(&chain, pool->spare);
+    append_chain(&chain, pool->large);
+    mpool__block *home = home_block(pool);
     home->next = chain;
+    pool_release_charge(pool, home);
     // The header lives in `home`: nothing of the pool is read after this.
-    pool_give_blocks(pool, home);
+    if (parent && parent->allocator == allocator) {
+        std::lock_guard guard(allocator->lock);
+        unlink_child_locked(parent, pool);
+        allocator_give_locked(allocator, home);
+    } else {
+        if (parent) {
+            std::lock_guard guard(parent->allocator->lock);
+            unlink_child_locked(parent, pool);
+        }
+        allocator_give(allocator, home);
+    }
     if (owns_allocator) mpool_allocator_destroy(allocator);
 }
 
@@ -161,7 +227,7 @@ void mpool_set_tag(mpool_t *pool, const char *tag) {
         return;
     }
     size_t length = strnlen(tag, MPOOL_TAG_MAX);
-    char *copy = static_cast<char *>(pool_alloc(pool, length + 1, kAlign));
+    char *copy = static_cast<char *>(mpool__alloc_nonnull(pool, length + 1));
     if (!copy) return;
     std::memcpy(copy, tag, length);
     copy[length] = '\0';

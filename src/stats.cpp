@@ -28,8 +28,8 @@ size_t count_cleanups(const mpool__cleanup *list) {
 void add_pool(const mpool_t *pool, mpool_stats_t *out) {
     out->bytes_allocated += pool->cursor.requested;
     out->blocks += 1;
-    out->bytes_reserved += pool->home->size;
-    if (pool->current != pool->home) {
+    out->bytes_reserved += home_block(pool)->size;
+    if (pool->current != home_block(pool)) {
         out->blocks += 1;
         out->bytes_reserved += pool->current->size;
     }

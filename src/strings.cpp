@@ -14,7 +14,7 @@ using namespace mpool::detail;
 namespace {
 
 char *copy_string(mpool_t *pool, const char *s, size_t length) {
-    char *copy = static_cast<char *>(pool_alloc(pool, length + 1, kAlign));
+    char *copy = static_cast<char *>(mpool__alloc_nonnull(pool, length + 1));
     if (!copy) return nullptr;
     std::memcpy(copy, s, length);
     copy[length] = '\0';
@@ -45,7 +45,7 @@ char *mpool_strcat(mpool_t *pool, ...) {
     va_end(ap);
     if (too_long || total == SIZE_MAX) return static_cast<char *>(fail_no_memory(pool, SIZE_MAX));
 
-    char *result = static_cast<char *>(pool_alloc(pool, total + 1, kAlign));
+    char *result = static_cast<char *>(mpool__alloc_nonnull(pool, total + 1));
     if (!result) return nullptr;
     char *out = result;
     va_start(ap, pool);
@@ -70,8 +70,8 @@ char *mpool_vprintf(mpool_t *pool, const char *fmt, va_list ap) {
     if (length < 0) {
         fail_invalid();
     } else if (static_cast<size_t>(length) < room_size) {
-        result = static_cast<char *>(pool_alloc(pool, static_cast<size_t>(length) + 1, kAlign)); // takes `room` itself
-    } else if ((result = static_cast<char *>(pool_alloc(pool, static_cast<size_t>(length) + 1, kAlign)))) {
+        result = static_cast<char *>(mpool__alloc_nonnull(pool, static_cast<size_t>(length) + 1)); // takes `room` itself
+    } else if ((result = static_cast<char *>(mpool__alloc_nonnull(pool, static_cast<size_t>(length) + 1)))) {
         std::vsnprintf(result, static_cast<size_t>(length) + 1, fmt, retry);
     }
     va_end(retry);

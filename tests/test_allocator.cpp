@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <cstdint>
 
 #include "test_support.hpp"
 
@@ -101,7 +102,74 @@ TEST_F(Allocator, LargeBlocksAreReusedWhenCloseInSize) {
     mpool_destroy(pool);
 }
 
+uint64_t g_now_ms = 0;
+uint64_t fake_clock(void *) { return g_now_ms; }
+
+class Decay : public Allocator {
+protected:
+    void SetUp() override {
+        Allocator::SetUp();
+        g_now_ms = 1000;
+        mpool_allocator_set_clock(allocator, fake_clock, nullptr);
+    }
+};
+
+TEST_F(Decay, TrimGivesBackBlocksIdleForTheDecayTime) {
+    mpool_allocator_set_decay(allocator, 500);
+    mpool_destroy(filled_pool(500));
+    size_t idle = mpool_allocator_idle_bytes(allocator);
+    ASSERT_GT(idle, 0u);
+    g_now_ms += 499;
+    EXPECT_EQ(mpool_allocator_trim(allocator, SIZE_MAX), 0u);
+    g_now_ms += 1;
+    EXPECT_EQ(mpool_allocator_trim(allocator, SIZE_MAX), idle);
+    EXPECT_EQ(mpool_allocator_idle_bytes(allocator), 0u);
+}
+
+TEST_F(Decay, SlowPathsGiveBackOldBlocksWithoutATrim) {
+    mpool_allocator_set_decay(allocator, 500);
+    mpool_destroy(filled_pool(500));
+    g_now_ms += 600;
+    mpool_t *pool = mpool_create_ex(nullptr, &options); // takes a block: the allocator looks at the clock
+    EXPECT_EQ(mpool_allocator_idle_bytes(allocator), 0u);
+    EXPECT_EQ(source.live_blocks, 2u); // the allocator's record and the new pool's block
+    mpool_destroy(pool);
+}
+
+TEST_F(Decay, BlocksIdleBeforeDecayWasSetCountFromThen) {
+    mpool_destroy(filled_pool(500));
+    g_now_ms += 10000;
+    mpool_allocator_set_decay(allocator, 500);
+    EXPECT_EQ(mpool_allocator_trim(allocator, SIZE_MAX), 0u);
+    g_now_ms += 500;
+    EXPECT_GT(mpool_allocator_trim(allocator, SIZE_MAX), 0u);
+}
+
+TEST_F(Decay, WithoutDecayIdleBlocksStay) {
+    mpool_destroy(filled_pool(500));
+    size_t idle = mpool_allocator_idle_bytes(allocator);
+    g_now_ms += 1000000;
+    EXPECT_EQ(mpool_allocator_trim(allocator, SIZE_MAX), 0u);
+    EXPECT_EQ(mpool_allocator_idle_bytes(allocator), idle);
+}
+
+TEST_F(Decay, RecentlyIdleBlocksStayWhileOldOnesGo) {
+    mpool_allocator_set_decay(allocator, 500);
+    mpool_destroy(filled_pool(500));
+    size_t old_idle = mpool_allocator_idle_bytes(allocator);
+    g_now_ms += 300;
+    mpool_t *big = mpool_create_ex(nullptr, &options);
+    mpool_alloc(big, 100000); // a large block, idle from t + 300 on
+    mpool_destroy(big);
+    size_t all_idle = mpool_allocator_idle_bytes(allocator);
+    g_now_ms += 200;
+    EXPECT_EQ(mpool_allocator_trim(allocator, SIZE_MAX), old_idle - MPOOL_DEFAULT_BLOCK_SIZE);
+    EXPECT_EQ(mpool_allocator_idle_bytes(allocator), all_idle - (old_idle - MPOOL_DEFAULT_BLOCK_SIZE));
+}
+
 TEST_F(Allocator, NullAllocatorCallsAreHarmless) {
+    mpool_allocator_set_decay(nullptr, 5);
+    mpool_allocator_set_clock(nullptr, nullptr, nullptr);
     mpool_allocator_destroy(nullptr);
     mpool_allocator_set_max_free(nullptr, 5);
     EXPECT_EQ(mpool_allocator_trim(nullptr, 0), 0u);

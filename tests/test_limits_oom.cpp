@@ -74,7 +74,7 @@ TEST_F(Limits, LimitCoversDescendants) {
 }
 
 TEST_F(Limits, ChildCreationCountsAgainstTheParentsLimit) {
-    mpool_t *root = limited_root(4 * MPOOL_DEFAULT_BLOCK_SIZE);
+    mpool_t *root = limited_root(MPOOL_DEFAULT_BLOCK_SIZE + 3 * MPOOL_MIN_BLOCK_SIZE);
     EXPECT_NE(mpool_create(root), nullptr);
     EXPECT_NE(mpool_create(root), nullptr);
     EXPECT_NE(mpool_create(root), nullptr);
@@ -84,7 +84,7 @@ TEST_F(Limits, ChildCreationCountsAgainstTheParentsLimit) {
 }
 
 TEST_F(Limits, DestroyedChildGivesItsBytesBack) {
-    mpool_t *root = limited_root(2 * MPOOL_DEFAULT_BLOCK_SIZE);
+    mpool_t *root = limited_root(MPOOL_DEFAULT_BLOCK_SIZE + MPOOL_MIN_BLOCK_SIZE);
     mpool_t *child = mpool_create(root);
     ASSERT_NE(child, nullptr);
     EXPECT_EQ(mpool_create(root), nullptr);
@@ -140,7 +140,7 @@ TEST_F(Limits, FailedChildCreationCallsTheHandlerWithTheParent) {
     EXPECT_EQ(mpool_create(root), nullptr);
     EXPECT_EQ(g_oom.calls, 1);
     EXPECT_EQ(g_oom.pool, root);
-    EXPECT_EQ(g_oom.size, MPOOL_DEFAULT_BLOCK_SIZE);
+    EXPECT_EQ(g_oom.size, MPOOL_MIN_BLOCK_SIZE);
     mpool_destroy(root);
 }
 

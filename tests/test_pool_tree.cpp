@@ -214,11 +214,11 @@ TEST_F(PoolTree, UnknownFlagsAreRejected) {
     EXPECT_EQ(errno, EINVAL);
 }
 
-TEST_F(PoolTree, FirstBlockSizeIsRoundedUpToAPowerOfTwo) {
+TEST_F(PoolTree, FirstBlockSizeIsRoundedUpToABlockSize) {
     mpool_options_t options{};
     options.block_size = 1000;
     mpool_t *pool = mpool_create_ex(nullptr, &options);
-    EXPECT_EQ(stats_of(pool).bytes_reserved, 1024u);
+    EXPECT_EQ(stats_of(pool).bytes_reserved, 1024u - MPOOL_BLOCK_SLACK);
     mpool_destroy(pool);
 }
 
@@ -231,9 +231,65 @@ TEST_F(PoolTree, FirstBlockSizeIsCapped) {
     mpool_destroy(pool);
 }
 
-TEST_F(PoolTree, DefaultFirstBlockIsTheDocumentedSize) {
+TEST_F(PoolTree, RootsFirstBlockIsTheDefaultSize) {
     mpool_t *pool = mpool_create(nullptr);
     EXPECT_EQ(stats_of(pool).bytes_reserved, MPOOL_DEFAULT_BLOCK_SIZE);
+    mpool_destroy(pool);
+}
+
+// Guards the footprint: a child of a parent with no history stays tiny.
+TEST_F(PoolTree, FirstChildStartsWithTheSmallestBlock) {
+    mpool_t *root = mpool_create(nullptr);
+    mpool_t *child = mpool_create(root);
+    ASSERT_NE(mpool_alloc(child, 32), nullptr);
+    EXPECT_EQ(stats_of(child).blocks, 1u);
+    EXPECT_EQ(stats_of(child).bytes_reserved, MPOOL_MIN_BLOCK_SIZE);
+    mpool_destroy(root);
+}
+
+// Guards adaptive sizing: after one child used ~17 KB, the next gets one
+// block that holds as much.
+TEST_F(PoolTree, ChildIsSizedFromWhatEarlierChildrenUsed) {
+    mpool_t *root = mpool_create(nullptr);
+    mpool_t *first = mpool_create(root);
+    for (int i = 0; i < 64; ++i) mpool_alloc(first, 270);
+    mpool_destroy(first);
+    mpool_t *second = mpool_create(root);
+    for (int i = 0; i < 64; ++i) mpool_alloc(second, 270);
+    EXPECT_EQ(stats_of(second).blocks, 1u);
+    EXPECT_LT(stats_of(second).bytes_reserved, 2u * 64u * 272u);
+    mpool_destroy(root);
+}
+
+TEST_F(PoolTree, LearnedChildSizeDecaysWhenChildrenShrink) {
+    mpool_t *root = mpool_create(nullptr);
+    mpool_t *big = mpool_create(root);
+    mpool_alloc(big, 100000 - 20000); // large: not counted as ordinary use
+    for (int i = 0; i < 200; ++i) mpool_alloc(big, 500);
+    mpool_destroy(big);
+    size_t after_big = 0;
+    for (int round = 0; round < 60; ++round) { // each small child takes 1/8 off the estimate
+        mpool_t *small = mpool_create(root);
+        if (round == 0) after_big = stats_of(small).bytes_reserved;
+        mpool_alloc(small, 16);
+        mpool_destroy(small);
+    }
+    mpool_t *later = mpool_create(root);
+    EXPECT_GT(after_big, 100000u);
+    EXPECT_EQ(stats_of(later).bytes_reserved, MPOOL_MIN_BLOCK_SIZE);
+    mpool_destroy(root);
+}
+
+TEST_F(PoolTree, ClearGivesBackSpareBlocksItDidNotUse) {
+    mpool_t *pool = mpool_create(nullptr);
+    for (int i = 0; i < 2000; ++i) mpool_alloc(pool, 100); // a spike
+    mpool_clear(pool);
+    size_t after_spike = stats_of(pool).bytes_reserved;
+    mpool_alloc(pool, 100); // a quiet cycle uses the home block only
+    mpool_clear(pool);
+    EXPECT_GT(after_spike, MPOOL_DEFAULT_BLOCK_SIZE);
+    EXPECT_EQ(stats_of(pool).bytes_reserved, MPOOL_DEFAULT_BLOCK_SIZE);
+    EXPECT_EQ(stats_of(pool).blocks, 1u);
     mpool_destroy(pool);
 }
 
@@ -265,6 +321,22 @@ TEST_F(PoolTree, TagSurvivesClear) {
     std::memset(p, 0, 4096);
     EXPECT_STREQ(mpool_tag(pool), "request");
     mpool_destroy(pool);
+}
+
+// Guards the tag of a tiny pool: too long for its home block, it stays in
+// the block that holds it.
+TEST_F(PoolTree, LongTagOfATinyChildSurvivesClears) {
+    mpool_t *root = mpool_create(nullptr);
+    mpool_t *child = mpool_create(root);
+    const char *tag = "a-tag-of-sixty-characters-that-cannot-fit-in-the-home-block";
+    mpool_set_tag(child, tag);
+    for (int round = 0; round < 3; ++round) {
+        mpool_clear(child);
+        EXPECT_STREQ(mpool_tag(child), tag);
+        std::memset(mpool_alloc(child, 300), 0, 300);
+        EXPECT_STREQ(mpool_tag(child), tag);
+    }
+    mpool_destroy(root);
 }
 
 TEST_F(PoolTree, SettingTagNullRemovesIt) {

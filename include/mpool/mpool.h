@@ -33,6 +33,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mpool/detail/cursor.h"
 #include "mpool/export.h"
@@ -79,13 +80,21 @@ extern "C" {
  * allocator. */
 #define MPOOL_LARGE_THRESHOLD MPOOL__SIZE(16384)
 
-/* Block sizes: blocks that pools use for ordinary allocations are powers of
- * two from MPOOL_MIN_BLOCK_SIZE up to MPOOL_MAX_BLOCK_SIZE. A pool's first
- * block is MPOOL_DEFAULT_BLOCK_SIZE unless options say otherwise; each later
- * block is twice the one before, up to MPOOL_MAX_BLOCK_SIZE. */
-#define MPOOL_MIN_BLOCK_SIZE MPOOL__SIZE(512)
-#define MPOOL_DEFAULT_BLOCK_SIZE MPOOL__SIZE(4096)
-#define MPOOL_MAX_BLOCK_SIZE MPOOL__SIZE(262144)
+/* Block sizes. Ordinary blocks (those that hold many allocations) are
+ * 2^k - MPOOL_BLOCK_SLACK bytes, for 2^k from 256 to 256 KiB: 232, 488,
+ * 1000, 2024, 4072, ... 262120. The slack leaves room for malloc's own chunk
+ * header: glibc's malloc keeps such a block in a chunk of 2^k - 16 bytes,
+ * with nothing lost to rounding.
+ * A root pool's first block is MPOOL_DEFAULT_BLOCK_SIZE. A child's first
+ * block is sized from what its parent's earlier children used (a decaying
+ * maximum), starting at MPOOL_MIN_BLOCK_SIZE, so a per-request child gets
+ * one block of the right size and a tiny child stays tiny. Each later block
+ * is the next size up, to MPOOL_MAX_BLOCK_SIZE. Options may fix the first
+ * block's size. */
+#define MPOOL_BLOCK_SLACK MPOOL__SIZE(24)
+#define MPOOL_MIN_BLOCK_SIZE (MPOOL__SIZE(256) - MPOOL_BLOCK_SLACK)
+#define MPOOL_DEFAULT_BLOCK_SIZE (MPOOL__SIZE(4096) - MPOOL_BLOCK_SLACK)
+#define MPOOL_MAX_BLOCK_SIZE (MPOOL__SIZE(262144) - MPOOL_BLOCK_SLACK)
 
 /* An allocator keeps at most this many bytes of idle blocks unless
  * mpool_allocator_set_max_free() says otherwise (4 MiB). */
@@ -131,8 +140,8 @@ MPOOL_API mpool_t *mpool_create(mpool_t *parent);
  *   parent's; a root given none gets a private allocator that it destroys
  *   when it is destroyed. An allocator given here must outlive the pool.
  * - block_size: the size of the first block, pool header included; rounded
- *   up to a power of two between MPOOL_MIN_BLOCK_SIZE and
- *   MPOOL_MAX_BLOCK_SIZE (larger values are capped).
+ *   up to an ordinary block size (see MPOOL_BLOCK_SLACK), at most
+ *   MPOOL_MAX_BLOCK_SIZE. 0: the library chooses (see above).
  * - limit: the most bytes of blocks (as asked of the block source, pool
  *   headers and large blocks included) the pool and its descendants may hold
  *   together. A request that would pass it fails as if the source had failed.
@@ -319,27 +328,46 @@ MPOOL_API size_t mpool_allocator_trim(mpool_allocator_t *allocator, size_t keep_
 /* Bytes of idle blocks the allocator holds for reuse. */
 MPOOL_API size_t mpool_allocator_idle_bytes(const mpool_allocator_t *allocator);
 
+/* Gives back to the source the blocks that have been idle for `milliseconds`
+ * or longer (0, the default: never). There is no timer: the allocator looks
+ * at the clock on its slow paths (when a pool takes or gives back a block,
+ * and at most every milliseconds/2 sweeps for old blocks) and on
+ * mpool_allocator_trim(), which always sweeps. The allocation fast path never
+ * reads the clock. NULL allocator: no-op. */
+MPOOL_API void mpool_allocator_set_decay(mpool_allocator_t *allocator, uint64_t milliseconds);
+
+/* A clock in milliseconds, for decay. */
+typedef uint64_t (*mpool_clock_fn)(void *ctx);
+
+/* Replaces the allocator's clock (NULL: CLOCK_MONOTONIC), for tests and for
+ * programs that keep their own time. Called with the allocator's lock held. */
+MPOOL_API void mpool_allocator_set_clock(mpool_allocator_t *allocator, mpool_clock_fn clock, void *ctx);
+
 /* ---------------------------------------------------------------- inline fast path */
 
 /* The out-of-line part of mpool_alloc(): every case the inline part does not
  * take. Not to be called directly. */
 MPOOL_API void *mpool__alloc_slow(mpool_t *pool, size_t size);
 
-/* mpool_alloc(), inlined: bumps the cursor when the rounded size fits in the
- * current block. A rounded size of 0 (size 0, or a size that wraps when
- * rounded) and a NULL pool go to the slow path. */
-static inline void *mpool__alloc_inline(mpool_t *pool, size_t size) {
-    if (pool != NULL) {
-        struct mpool__cursor *cursor = MPOOL__REINTERPRET(struct mpool__cursor *, pool);
-        size_t rounded = (size + (MPOOL_ALIGNMENT - 1)) & ~(MPOOL_ALIGNMENT - 1);
-        if (rounded - 1 < MPOOL__SIZE(cursor->end - cursor->ptr)) {
-            char *result = cursor->ptr;
-            cursor->ptr = result + rounded;
-            cursor->requested += size;
-            return result;
-        }
+/* mpool_alloc(), inlined: bumps the cursor when the request fits in the
+ * current block. The test `size - 1 < room` takes sizes from 1 to room:
+ * room is a multiple of MPOOL_ALIGNMENT, so the rounded size fits too, and
+ * size 0 and sizes that would wrap when rounded fail it and go to the slow
+ * path, as does a NULL pool. The rounded size is ((size - 1) | (A - 1)) + 1. */
+static inline void *mpool__alloc_nonnull(mpool_t *pool, size_t size) {
+    struct mpool__cursor *cursor = MPOOL__REINTERPRET(struct mpool__cursor *, pool);
+    char *result = cursor->ptr;
+    size_t size_less_one = size - 1;
+    if (size_less_one < MPOOL__SIZE(cursor->end - result)) {
+        cursor->ptr = result + (size_less_one | (MPOOL_ALIGNMENT - 1)) + 1;
+        cursor->requested += size;
+        return result;
     }
     return mpool__alloc_slow(pool, size);
+}
+
+static inline void *mpool__alloc_inline(mpool_t *pool, size_t size) {
+    return pool != NULL ? mpool__alloc_nonnull(pool, size) : mpool__alloc_slow(pool, size);
 }
 
 /* Define MPOOL_NO_INLINE to call the exported function instead. Taking the

@@ -9,6 +9,9 @@
 // std::bad_alloc (std::bad_array_new_length for array sizes that overflow);
 // an invalid alignment throws std::bad_alloc too.
 //
+// A PoolRef is never null: a Pool that was moved from (or release()d) may
+// only be assigned to or destroyed, as with std::unique_ptr.
+//
 // Lifetime: a child Pool must be destroyed (or release()d) before its parent
 // is cleared or destroyed, since clearing the parent destroys the child pool
 // itself. Threads: as in mpool.h (child() may be called from several threads
@@ -50,7 +53,7 @@ public:
     // `size` bytes aligned to `alignment` (a power of two up to
     // MPOOL_MAX_ALIGNMENT), living until the pool is cleared or destroyed.
     void *allocate(std::size_t size, std::size_t alignment = MPOOL_ALIGNMENT) const {
-        void *p = alignment <= MPOOL_ALIGNMENT && std::has_single_bit(alignment) ? mpool__alloc_inline(pool_, size)
+        void *p = alignment <= MPOOL_ALIGNMENT && std::has_single_bit(alignment) ? mpool__alloc_nonnull(pool_, size)
                                                                                  : mpool_alloc_aligned(pool_, size, alignment);
         if (!p) throw std::bad_alloc();
         return p;
@@ -196,7 +199,7 @@ private:
     }
 
     char *copy_view(std::string_view s) const {
-        char *copy = static_cast<char *>(mpool__alloc_inline(pool_, s.size() + 1));
+        char *copy = static_cast<char *>(mpool__alloc_nonnull(pool_, s.size() + 1));
         if (copy) {
             if (!s.empty()) std::memcpy(copy, s.data(), s.size());
             copy[s.size()] = '\0';

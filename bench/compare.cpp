@@ -1,0 +1,430 @@
+// compare.cpp - mpool against the pools a user would otherwise pick, on the
+// same workloads, in one process run so that the ratios hold on a noisy
+// machine. Prints a table per workload (median of several runs, ratio to
+// mpool) and writes an SVG bar chart of the ratios.
+//
+//   mpool_compare [--quick] [--runs N] [--svg PATH]
+//
+// Workloads (every allocated byte range is written):
+//   request    a long-lived parent; per request a child pool, 64 allocations
+//              of 16..512 bytes and 8 copies of a 32-byte string, then
+//              destroy. ns per request.
+//   bulk       one pool, 1M allocations of 8..128 bytes, then clear;
+//              repeated. ns per allocation.
+//   footprint  100,000 live child pools, each holding one 32-byte
+//              allocation: resident bytes per pool, each peer in a fresh
+//              process (this program run again with --footprint NAME).
+//   strings    printf-style formatting of a short and of a 100 KB string,
+//              and concatenation of 5 parts. ns per call.
+// The floor is a bare bump pointer over one preallocated buffer.
+#include <algorithm>
+#include <chrono>
+#include <cinttypes>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <new>
+#include <string>
+#include <sys/prctl.h>
+#include <unistd.h>
+#include <vector>
+
+#include "peers.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Keeps the compiler from dropping writes to memory it thinks nobody reads.
+inline void escape(void *p) { asm volatile("" : : "g"(p) : "memory"); }
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+// Deterministic sizes in [lo, hi].
+std::vector<size_t> make_sizes(size_t count, size_t lo, size_t hi, uint64_t seed) {
+    std::vector<size_t> sizes(count);
+    for (size_t &s : sizes) {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        s = lo + seed % (hi - lo + 1);
+    }
+    return sizes;
+}
+
+const std::vector<size_t> &request_sizes() {
+    static const std::vector<size_t> sizes = make_sizes(64 * 61, 16, 512, 0x9e3779b97f4a7c15u);
+    return sizes;
+}
+
+const std::vector<size_t> &bulk_sizes() {
+    static const std::vector<size_t> sizes = make_sizes(4096, 8, 128, 0x2545f4914f6cdd1du);
+    return sizes;
+}
+
+constexpr char kString32[] = "0123456789abcdef0123456789abcde"; // 31 characters + NUL
+
+struct Settings {
+    bool quick = false;
+    std::string only_peer;     // --peer NAME: measure just this peer
+    std::string only_workload; // --workload NAME: just this workload
+    int runs = 5;
+    std::string svg_path = "mpool_bench.svg";
+    int requests() const { return quick ? 20000 : 200000; }
+    int bulk_rounds() const { return quick ? 1 : 3; }
+    int short_strings() const { return quick ? 50000 : 400000; }
+    int big_strings() const { return quick ? 100 : 500; }
+};
+
+// ---------------------------------------------------------------- workloads
+
+template <class P> double request_ns(const Settings &settings) {
+    typename P::Parent parent;
+    const std::vector<size_t> &sizes = request_sizes();
+    auto one_request = [&](int r) {
+        typename P::Child child(parent);
+        const size_t *mine = &sizes[static_cast<size_t>(r % 61) * 64];
+        for (int i = 0; i < 64; ++i) {
+            void *p = child.alloc(mine[i]);
+            std::memset(p, r, mine[i]);
+            escape(p);
+        }
+        for (int i = 0; i < 8; ++i) escape(child.strdup(kString32));
+    };
+    for (int r = 0; r < settings.requests() / 10; ++r) one_request(r);
+    Clock::time_point start = Clock::now();
+    for (int r = 0; r < settings.requests(); ++r) one_request(r);
+    return seconds_since(start) * 1e9 / settings.requests();
+}
+
+constexpr size_t kBulkAllocations = 1 << 20;
+
+template <class P> double bulk_ns(const Settings &settings) {
+    typename P::Bulk bulk;
+    const std::vector<size_t> &sizes = bulk_sizes();
+    auto one_round = [&] {
+        for (size_t i = 0; i < kBulkAllocations; ++i) {
+            size_t n = sizes[i & 4095];
+            void *p = bulk.alloc(n);
+            std::memset(p, static_cast<int>(i), n);
+            escape(p);
+        }
+        bulk.clear();
+    };
+    one_round();
+    Clock::time_point start = Clock::now();
+    for (int round = 0; round < settings.bulk_rounds(); ++round) one_round();
+    return seconds_since(start) * 1e9 / (static_cast<double>(kBulkAllocations) * settings.bulk_rounds());
+}
+
+template <class P> double printf_short_ns(const Settings &settings) {
+    typename P::Bulk bulk;
+    Clock::time_point start = Clock::now();
+    for (int i = 0; i < settings.short_strings(); ++i) {
+        escape(bulk.printf("%s:%d:%s", "key", i, "value"));
+        if (i % 10000 == 9999) bulk.clear();
+    }
+    return seconds_since(start) * 1e9 / settings.short_strings();
+}
+
+template <class P> double printf_big_ns(const Settings &settings) {
+    static const std::string big(100 * 1024, 'x');
+    typename P::Bulk bulk;
+    Clock::time_point start = Clock::now();
+    for (int i = 0; i < settings.big_strings(); ++i) {
+        escape(bulk.printf("%s", big.c_str()));
+        if (i % 10 == 9) bulk.clear();
+    }
+    return seconds_since(start) * 1e9 / settings.big_strings();
+}
+
+template <class P> double strcat_ns(const Settings &settings) {
+    typename P::Bulk bulk;
+    Clock::time_point start = Clock::now();
+    for (int i = 0; i < settings.short_strings(); ++i) {
+        escape(bulk.strcat5("GET ", "/index.html", " HTTP/1.1", "\r\n", "Host: example"));
+        if (i % 10000 == 9999) bulk.clear();
+    }
+    return seconds_since(start) * 1e9 / settings.short_strings();
+}
+
+// ---------------------------------------------------------------- footprint
+
+constexpr size_t kFootprintPools = 100000;
+
+size_t resident_bytes() {
+    std::ifstream statm("/proc/self/statm");
+    size_t total = 0, resident = 0;
+    statm >> total >> resident;
+    return resident * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+}
+
+// Resident bytes per live child pool holding one 32-byte allocation. The
+// handles' storage is touched before the first reading, so it is not counted,
+// except for peers whose pool state lives in the handle itself.
+template <class P> double footprint_bytes() {
+    using Child = typename P::Child;
+    auto *storage = static_cast<unsigned char *>(::operator new(sizeof(Child) * kFootprintPools));
+    std::memset(storage, 0, sizeof(Child) * kFootprintPools);
+    typename P::Parent parent;
+    size_t before = resident_bytes();
+    for (size_t i = 0; i < kFootprintPools; ++i) {
+        Child *child = new (storage + i * sizeof(Child)) Child(parent);
+        std::memset(child->alloc(32), 1, 32);
+    }
+    size_t after = resident_bytes();
+    double per_pool = static_cast<double>(after - before) / kFootprintPools;
+    if constexpr (P::state_in_handle) per_pool += sizeof(Child);
+    // The process exits right after: the pools are left to it.
+    return per_pool;
+}
+
+// ---------------------------------------------------------------- the peers
+
+struct PeerEntry {
+    std::string name;
+    std::function<double(const Settings &)> request, bulk, printf_short, printf_big, strcat;
+    std::function<double()> footprint;
+};
+
+template <class P, bool with_footprint = true> PeerEntry entry() {
+    PeerEntry e;
+    e.name = P::name;
+    e.request = request_ns<P>;
+    e.bulk = bulk_ns<P>;
+    if constexpr (P::has_strings) {
+        e.printf_short = printf_short_ns<P>;
+        e.printf_big = printf_big_ns<P>;
+        e.strcat = strcat_ns<P>;
+    }
+    if constexpr (with_footprint) e.footprint = footprint_bytes<P>;
+    return e;
+}
+
+std::vector<PeerEntry> all_peers() {
+    std::vector<PeerEntry> peers;
+    peers.push_back(entry<bench::Mpool>());
+    peers.push_back(entry<bench::Floor, false>());
+    peers.push_back(entry<bench::Malloc, false>());
+    peers.push_back(entry<bench::Pmr>());
+#ifdef MPOOL_BENCH_HAVE_APR
+    peers.push_back(entry<bench::Apr>());
+#endif
+#ifdef MPOOL_BENCH_HAVE_TALLOC
+    peers.push_back(entry<bench::Talloc>());
+#endif
+#ifdef MPOOL_BENCH_HAVE_PROTOBUF
+    peers.push_back(entry<bench::ProtobufArena>());
+#endif
+#ifdef MPOOL_BENCH_HAVE_MIMALLOC
+    peers.push_back(entry<bench::MimallocHeap>());
+#endif
+    return peers;
+}
+
+void note_missing_peers() {
+#ifndef MPOOL_BENCH_HAVE_APR
+    std::printf("note: APR skipped (libapr1-dev not found at configure time)\n");
+#endif
+#ifndef MPOOL_BENCH_HAVE_TALLOC
+    std::printf("note: talloc skipped (libtalloc-dev not found at configure time)\n");
+#endif
+#ifndef MPOOL_BENCH_HAVE_PROTOBUF
+    std::printf("note: protobuf Arena skipped (libprotobuf-dev not found at configure time)\n");
+#endif
+#ifndef MPOOL_BENCH_HAVE_MIMALLOC
+    std::printf("note: mimalloc heaps skipped (libmimalloc-dev not found at configure time)\n");
+#endif
+}
+
+// ---------------------------------------------------------------- measuring and reporting
+
+struct Row {
+    std::string peer;
+    double value;
+};
+
+struct Table {
+    std::string workload;
+    std::string unit;
+    std::vector<Row> rows;
+};
+
+double median(std::vector<double> values) {
+    std::sort(values.begin(), values.end());
+    size_t n = values.size();
+    return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+// Runs every peer's measurement `runs` times, interleaved, and keeps medians.
+Table measure(const std::string &workload, const std::string &unit, const std::vector<PeerEntry> &peers,
+              std::function<double(const Settings &)> PeerEntry::*which, const Settings &settings) {
+    std::map<std::string, std::vector<double>> samples;
+    for (int run = 0; run < settings.runs; ++run)
+        for (const PeerEntry &peer : peers)
+            if (peer.*which) samples[peer.name].push_back((peer.*which)(settings));
+    Table table{workload, unit, {}};
+    for (const PeerEntry &peer : peers)
+        if (peer.*which) table.rows.push_back({peer.name, median(samples[peer.name])});
+    return table;
+}
+
+// This program's own path, for running it again in a fresh process.
+std::string self_path() {
+    char path[4096];
+    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+    if (n <= 0) return "mpool_compare";
+    path[n] = '\0';
+    return path;
+}
+
+Table measure_footprint(const std::vector<PeerEntry> &peers) {
+    Table table{"footprint", "resident bytes per live child pool", {}};
+    for (const PeerEntry &peer : peers) {
+        if (!peer.footprint) continue;
+        std::string command = "'" + self_path() + "' --footprint '" + peer.name + "'";
+        FILE *child = popen(command.c_str(), "r");
+        double value = -1;
+        if (child) {
+            if (std::fscanf(child, "%lf", &value) != 1) value = -1;
+            pclose(child);
+        }
+        if (value >= 0) table.rows.push_back({peer.name, value});
+    }
+    return table;
+}
+
+double mpool_value(const Table &table) {
+    for (const Row &row : table.rows)
+        if (row.peer == "mpool") return row.value;
+    return 0;
+}
+
+void print_table(const Table &table) {
+    double base = mpool_value(table);
+    std::printf("\n%s (%s; median of runs; ratio = peer / mpool)\n", table.workload.c_str(), table.unit.c_str());
+    std::printf("  %-16s %12s %8s\n", "peer", "value", "ratio");
+    for (const Row &row : table.rows)
+        std::printf("  %-16s %12.2f %8.2f\n", row.peer.c_str(), row.value, base > 0 ? row.value / base : 0.0);
+}
+
+// Horizontal bars of each peer's ratio to mpool, one group per workload.
+void write_svg(const std::vector<Table> &tables, const std::string &path) {
+    const double bar_height = 16, gap = 4, label_width = 150, chart_width = 520, max_ratio = 8;
+    double height = 40;
+    for (const Table &table : tables) height += 28 + static_cast<double>(table.rows.size()) * (bar_height + gap);
+    std::FILE *out = std::fopen(path.c_str(), "w");
+    if (!out) {
+        std::printf("could not write %s\n", path.c_str());
+        return;
+    }
+    std::fprintf(out,
+                 "<svg xmlns='http://www.w3.org/2000/svg' width='%.0f' height='%.0f' font-family='sans-serif' "
+                 "font-size='12'>\n<rect width='100%%' height='100%%' fill='white'/>\n"
+                 "<text x='10' y='20' font-size='14'>Time or bytes relative to mpool (mpool = 1, shorter is "
+                 "better; bars cut at %.0fx)</text>\n",
+                 label_width + chart_width + 80, height, max_ratio);
+    double y = 40;
+    for (const Table &table : tables) {
+        double base = mpool_value(table);
+        std::fprintf(out, "<text x='10' y='%.0f' font-weight='bold'>%s</text>\n", y + 14, table.workload.c_str());
+        y += 22;
+        for (const Row &row : table.rows) {
+            double ratio = base > 0 ? row.value / base : 0;
+            double width = std::min(ratio, max_ratio) / max_ratio * chart_width;
+            const char *color = row.peer == "mpool" ? "#2b7bb9" : row.peer == "floor" ? "#999999" : "#e08a3c";
+            std::fprintf(out, "<text x='20' y='%.0f'>%s</text>\n", y + 12, row.peer.c_str());
+            std::fprintf(out, "<rect x='%.0f' y='%.0f' width='%.1f' height='%.0f' fill='%s'/>\n", label_width, y,
+                         width, bar_height, color);
+            std::fprintf(out, "<text x='%.0f' y='%.0f'>%.2f</text>\n", label_width + width + 4, y + 12, ratio);
+            y += bar_height + gap;
+        }
+        y += 6;
+    }
+    std::fprintf(out, "</svg>\n");
+    std::fclose(out);
+    std::printf("\nwrote %s\n", path.c_str());
+}
+
+// Bytes reserved per byte requested, for mpool, on a pool filled with sizes
+// drawn from [lo, hi].
+double mpool_waste(size_t lo, size_t hi) {
+    mpool_t *pool = mpool_create(nullptr);
+    std::vector<size_t> sizes = make_sizes(200000, lo, hi, 42);
+    size_t requested = 0;
+    for (size_t n : sizes) {
+        mpool_alloc(pool, n);
+        requested += n;
+    }
+    mpool_stats_t stats;
+    mpool_get_stats(pool, 0, &stats);
+    mpool_destroy(pool);
+    return static_cast<double>(stats.bytes_reserved) / static_cast<double>(requested);
+}
+
+int run_footprint(const std::string &name) {
+    // Count resident memory in 4 KiB pages: a transparent huge page would add
+    // up to 2 MiB (20 bytes per pool) of rounding to whichever peer it lands on.
+    prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    for (const PeerEntry &peer : all_peers())
+        if (peer.name == name && peer.footprint) {
+            std::printf("%.1f\n", peer.footprint());
+            return 0;
+        }
+    return 1;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+    Settings settings;
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i];
+        if (arg == "--footprint" && i + 1 < argc) return run_footprint(argv[i + 1]);
+        if (arg == "--quick") {
+            settings.quick = true;
+            settings.runs = 3;
+        } else if (arg == "--runs" && i + 1 < argc) {
+            settings.runs = std::max(1, std::atoi(argv[++i]));
+        } else if (arg == "--peer" && i + 1 < argc) {
+            settings.only_peer = argv[++i];
+        } else if (arg == "--workload" && i + 1 < argc) {
+            settings.only_workload = argv[++i];
+        } else if (arg == "--svg" && i + 1 < argc) {
+            settings.svg_path = argv[++i];
+        } else {
+            std::fprintf(stderr, "usage: %s [--quick] [--runs N] [--peer NAME] [--workload NAME] [--svg PATH]\n", argv[0]);
+            return 2;
+        }
+    }
+    std::vector<PeerEntry> peers = all_peers();
+    if (!settings.only_peer.empty())
+        std::erase_if(peers, [&](const PeerEntry &p) { return p.name != settings.only_peer && p.name != "mpool"; });
+    note_missing_peers();
+    std::printf("mpool comparison benchmark: %d runs per figure%s\n", settings.runs, settings.quick ? " (quick)" : "");
+
+    std::vector<Table> tables;
+    auto wanted = [&](const char *workload) { return settings.only_workload.empty() || settings.only_workload == workload; };
+    auto timed = [&](const char *workload, const char *unit, std::function<double(const Settings &)> PeerEntry::*which) {
+        if (!wanted(workload)) return;
+        tables.push_back(measure(workload, unit, peers, which, settings));
+        print_table(tables.back());
+    };
+    timed("request", "ns per request", &PeerEntry::request);
+    timed("bulk", "ns per allocation", &PeerEntry::bulk);
+    if (wanted("footprint")) {
+        tables.push_back(measure_footprint(peers));
+        print_table(tables.back());
+    }
+    timed("printf short", "ns per call", &PeerEntry::printf_short);
+    timed("printf 100 KB", "ns per call", &PeerEntry::printf_big);
+    timed("strcat 5 parts", "ns per call", &PeerEntry::strcat);
+
+    std::printf("\nmpool waste (bytes reserved / bytes requested): sizes 8..128: %.3f, sizes 16..512: %.3f\n",
+                mpool_waste(8, 128), mpool_waste(16, 512));
+    write_svg(tables, settings.svg_path);
+    return 0;
+}
