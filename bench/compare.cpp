@@ -25,10 +25,12 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <atomic>
 #include <map>
 #include <new>
 #include <string>
 #include <sys/prctl.h>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -107,6 +109,40 @@ template <class P> double request_ns(const Settings &settings) {
     Clock::time_point start = Clock::now();
     for (int r = 0; r < settings.requests(); ++r) one_request(r);
     return seconds_since(start) * 1e9 / settings.requests();
+}
+
+// The request workload in `threads` threads at once, all creating children
+// of one shared parent. Aggregate ns per request: wall time / all requests.
+template <class P> double request_threads_ns(const Settings &settings, int threads) {
+    typename P::Parent parent;
+    const std::vector<size_t> &sizes = request_sizes();
+    const char *text = string32();
+    int per_thread = settings.requests() / threads;
+    std::atomic<int> ready{0};
+    std::atomic<bool> go{false};
+    auto worker = [&](int id) {
+        auto one_request = [&](int r) {
+            typename P::Child child(parent);
+            const size_t *mine = &sizes[static_cast<size_t>((r + id) % 61) * 64];
+            for (int i = 0; i < 64; ++i) {
+                void *p = child.alloc(mine[i]);
+                std::memset(p, r, mine[i]);
+                escape(p);
+            }
+            for (int i = 0; i < 8; ++i) escape(child.strdup(text));
+        };
+        for (int r = 0; r < per_thread / 10; ++r) one_request(r);
+        ready.fetch_add(1);
+        while (!go.load()) std::this_thread::yield();
+        for (int r = 0; r < per_thread; ++r) one_request(r);
+    };
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) pool.emplace_back(worker, t);
+    while (ready.load() < threads) std::this_thread::yield();
+    Clock::time_point start = Clock::now();
+    go.store(true);
+    for (std::thread &t : pool) t.join();
+    return seconds_since(start) * 1e9 / (static_cast<double>(per_thread) * threads);
 }
 
 constexpr size_t kBulkAllocations = 1 << 20;
@@ -196,6 +232,7 @@ template <class P> double footprint_bytes() {
 struct PeerEntry {
     std::string name;
     std::function<double(const Settings &)> request, bulk, printf_short, printf_big, strcat;
+    std::function<double(const Settings &)> request_1t, request_2t; // the threads table
     std::function<double()> footprint;
 };
 
@@ -204,6 +241,10 @@ template <class P, bool with_footprint = true> PeerEntry entry() {
     e.name = P::name;
     e.request = request_ns<P>;
     e.bulk = bulk_ns<P>;
+    if constexpr (P::thread_safe_children) {
+        e.request_1t = [](const Settings &s) { return request_threads_ns<P>(s, 1); };
+        e.request_2t = [](const Settings &s) { return request_threads_ns<P>(s, 2); };
+    }
     if constexpr (P::has_strings) {
         e.printf_short = printf_short_ns<P>;
         e.printf_big = printf_big_ns<P>;
@@ -428,6 +469,8 @@ int main(int argc, char **argv) {
         tables.push_back(measure_footprint(peers));
         print_table(tables.back());
     }
+    timed("request, 1 thread", "aggregate ns per request, children of one shared parent", &PeerEntry::request_1t);
+    timed("request, 2 threads", "aggregate ns per request, children of one shared parent", &PeerEntry::request_2t);
     timed("printf short", "ns per call", &PeerEntry::printf_short);
     timed("printf 100 KB", "ns per call", &PeerEntry::printf_big);
     timed("strcat 5 parts", "ns per call", &PeerEntry::strcat);

@@ -55,6 +55,7 @@ template <class Pool> char *concatenate5(Pool &pool, const char *a, const char *
 // ---------------------------------------------------------------- mpool
 struct Mpool {
     static constexpr const char *name = "mpool";
+    static constexpr bool thread_safe_children = true;
     static constexpr bool state_in_handle = false;
     struct Parent {
         mpool_t *pool = mpool_create(nullptr);
@@ -84,6 +85,7 @@ struct Mpool {
 // The floor: no tree, no blocks, no checks beyond "does it fit".
 struct Floor {
     static constexpr const char *name = "floor";
+    static constexpr bool thread_safe_children = false;
     static constexpr bool state_in_handle = false;
     struct Buffer {
         char *start;
@@ -131,6 +133,7 @@ struct Floor {
 // ---------------------------------------------------------------- malloc/free
 struct Malloc {
     static constexpr const char *name = "malloc";
+    static constexpr bool thread_safe_children = true;
     static constexpr bool state_in_handle = false;
     struct Parent {};
     struct Child {
@@ -172,6 +175,7 @@ struct Malloc {
 // ---------------------------------------------------------------- std::pmr
 struct Pmr {
     static constexpr const char *name = "std::pmr";
+    static constexpr bool thread_safe_children = true;
     static constexpr bool state_in_handle = true; // the pool's state lives in the Child object itself
     struct Parent {};
     struct Child {
@@ -195,6 +199,7 @@ struct Pmr {
 // ---------------------------------------------------------------- APR pools
 struct Apr {
     static constexpr const char *name = "APR";
+    static constexpr bool thread_safe_children = true;
     static constexpr bool state_in_handle = false;
     struct Init {
         Init() { apr_initialize(); }
@@ -237,6 +242,7 @@ struct Apr {
 // ---------------------------------------------------------------- talloc
 struct Talloc {
     static constexpr const char *name = "talloc";
+    static constexpr bool thread_safe_children = false;
     static constexpr bool state_in_handle = false;
     struct Parent {
         void *ctx = talloc_new(nullptr);
@@ -268,6 +274,7 @@ struct Talloc {
 // No tree: a request gets an Arena of its own.
 struct ProtobufArena {
     static constexpr const char *name = "protobuf Arena";
+    static constexpr bool thread_safe_children = true;
     static constexpr bool state_in_handle = true; // the pool's state lives in the Child object itself
     struct Parent {};
     struct Child {
@@ -319,6 +326,7 @@ inline const MimallocApi &mi() {
 
 struct MimallocHeap {
     static constexpr const char *name = "mimalloc heap";
+    static constexpr bool thread_safe_children = true;
     static constexpr bool state_in_handle = false;
     struct Parent {};
     struct Child {

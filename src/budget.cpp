@@ -21,11 +21,11 @@ mpool_t *next_limiter_above(mpool_t *limiter) { return limiter->parent ? limiter
 
 bool limits_charge(mpool_t *limiter, size_t size) {
     for (mpool_t *l = limiter; l; l = next_limiter_above(l)) {
-        size_t before = l->limit->held.fetch_add(size, std::memory_order_relaxed);
-        if (before + size < before || before + size > l->limit->limit) {
-            l->limit->held.fetch_sub(size, std::memory_order_relaxed);
+        size_t before = limit_of(l)->held.fetch_add(size, std::memory_order_relaxed);
+        if (before + size < before || before + size > limit_of(l)->limit) {
+            limit_of(l)->held.fetch_sub(size, std::memory_order_relaxed);
             for (mpool_t *undo = limiter; undo != l; undo = next_limiter_above(undo))
-                undo->limit->held.fetch_sub(size, std::memory_order_relaxed);
+                limit_of(undo)->held.fetch_sub(size, std::memory_order_relaxed);
             return false;
         }
     }
@@ -33,7 +33,7 @@ bool limits_charge(mpool_t *limiter, size_t size) {
 }
 
 void limits_release(mpool_t *limiter, size_t size) {
-    for (mpool_t *l = limiter; l; l = next_limiter_above(l)) l->limit->held.fetch_sub(size, std::memory_order_relaxed);
+    for (mpool_t *l = limiter; l; l = next_limiter_above(l)) limit_of(l)->held.fetch_sub(size, std::memory_order_relaxed);
 }
 
 mpool__block *pool_take_block(mpool_t *pool, size_t size) {

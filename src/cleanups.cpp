@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "pool.hpp"
+#include "lanes.hpp"
 
 using namespace mpool::detail;
 
@@ -65,15 +65,31 @@ mpool__userdata *find_userdata(const mpool_t *pool, const char *key) {
     return nullptr;
 }
 
+bool has_lane_children(const mpool_t *pool) {
+    for (const mpool__lane *lane = first_lane(pool); lane; lane = lane->next)
+        if (lane->children) return true;
+    return false;
+}
+
+// Children on lanes are newer than those on the parent's own list (lanes
+// start when a second thread shows up), so they go first.
+void destroy_children(mpool_t *pool) {
+    for (mpool__lane *lane = first_lane(pool); lane; lane = lane->next) {
+        lane_collect_remote_exclusive(lane);
+        while (lane->children) destroy_pool(lane->children, true);
+    }
+    while (pool->first_child) destroy_pool(pool->first_child, true);
+}
+
 } // namespace
 
 namespace mpool::detail {
 
 void run_cleanups_and_children(mpool_t *pool) {
     // A cleanup may register more work of any kind: repeat until none is left.
-    while (pool->pre_cleanups || pool->first_child || pool->cleanups || pool->userdata) {
+    while (pool->pre_cleanups || pool->first_child || has_lane_children(pool) || pool->cleanups || pool->userdata) {
         run_list(&pool->pre_cleanups);
-        while (pool->first_child) mpool_destroy(pool->first_child);
+        destroy_children(pool);
         run_list(&pool->cleanups);
         drop_userdata(pool);
     }

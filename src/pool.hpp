@@ -49,10 +49,12 @@ struct mpool_pool {
     const char *tag;                   // copy in pool memory, or NULL
     mpool_oom_fn oom;                  // out-of-memory handler, inherited at creation
     mpool_pool *limiter;               // nearest pool (this one or an ancestor) with a limit, or NULL
-    mpool__limit *limit;               // this pool's own limit, or NULL
     std::atomic<size_t> child_need;    // decaying maximum of the bytes children used; sizes new children
+    std::atomic<uintptr_t> lanes;      // how children are linked: see lanes.hpp
     uint32_t next_block_size;          // size of the next ordinary block to take
     bool owns_allocator;               // a root that made its allocator destroys it
+    bool has_limit;                    // an mpool__limit follows the header
+    bool detached;                     // destroyed by a thread other than its lane's; awaiting unlink
 };
 
 static_assert(std::is_standard_layout_v<mpool_pool>, "a pool pointer must also point to its cursor");
@@ -71,10 +73,15 @@ inline mpool__block *home_block(const mpool_t *pool) {
     return reinterpret_cast<mpool__block *>(reinterpret_cast<uintptr_t>(pool) - kBlockHeader);
 }
 
+// The pool's own limit (has_limit set): just after the header.
+inline mpool__limit *limit_of(mpool_t *pool) {
+    return reinterpret_cast<mpool__limit *>(reinterpret_cast<char *>(pool) + kPoolHeader);
+}
+
 // Where the cursor starts in the home block: after the header and the
 // limit record. Clear resets the cursor to here.
 inline char *home_start(mpool_t *pool) {
-    return reinterpret_cast<char *>(pool) + kPoolHeader + (pool->limit ? kLimitRecord : 0);
+    return reinterpret_cast<char *>(pool) + kPoolHeader + (pool->has_limit ? kLimitRecord : 0);
 }
 
 // --- budget.cpp: blocks for a pool, with its limits and its OOM handler.
@@ -111,6 +118,13 @@ void reset_cursor_to_home(mpool_t *pool);
 
 // Makes `b` the current block, its free space starting at `from`.
 void set_current(mpool_t *pool, mpool__block *b, char *from);
+
+// --- pool_tree.cpp
+
+// Destroys a pool. `exclusive`: the caller owns the pool's parent and all
+// under it (a clear or destroy of an ancestor), so even a child on another
+// thread's lane is unlinked at once.
+void destroy_pool(mpool_t *pool, bool exclusive);
 
 // --- cleanups.cpp: what clear and destroy run.
 

@@ -17,7 +17,7 @@
 #include <cstring>
 #include <new>
 
-#include "pool.hpp"
+#include "lanes.hpp"
 
 using namespace mpool::detail;
 
@@ -39,8 +39,9 @@ void unlink_child_locked(mpool_t *parent, mpool_t *child) {
 
 // The home block's size: the options', else what the parent's children
 // needed, else the default for a root and the smallest for a child.
-size_t home_block_size(const mpool_t *parent, const mpool_options_t *options) {
+size_t home_block_size(const mpool_t *parent, const mpool__lane *lane, const mpool_options_t *options) {
     size_t wanted = options ? options->block_size : 0;
+    if (wanted == 0 && lane) wanted = lane->child_need;
     if (wanted == 0 && parent) wanted = parent->child_need.load(std::memory_order_relaxed);
     if (wanted == 0) return parent ? MPOOL_MIN_BLOCK_SIZE : MPOOL_DEFAULT_BLOCK_SIZE;
     return class_size_for(wanted < MPOOL_MAX_BLOCK_SIZE ? wanted : MPOOL_MAX_BLOCK_SIZE);
@@ -55,13 +56,13 @@ size_t bytes_used(const mpool_t *pool) {
     return used - static_cast<size_t>(pool->cursor.end - pool->cursor.ptr);
 }
 
-// Folds one child's use into the parent's decaying maximum. Children of one
-// parent may end in several threads at once; a lost update only delays the
-// estimate.
-void learn_child_need(mpool_t *parent, size_t used) {
-    size_t need = parent->child_need.load(std::memory_order_relaxed);
+// Folds one child's use into a decaying maximum of what children need.
+// Children of one parent may end in several threads at once; on the parent's
+// own list a lost update only delays the estimate, and each lane keeps its
+// own.
+size_t decayed_maximum(size_t need, size_t used) {
     size_t decayed = need - need / 8;
-    parent->child_need.store(used > decayed ? used : decayed, std::memory_order_relaxed);
+    return used > decayed ? used : decayed;
 }
 
 void append_chain(mpool__block **chain, mpool__block *list) {
@@ -124,6 +125,58 @@ mpool_t *fail_create(mpool_oom_fn oom, mpool_t *parent, size_t size) {
 
 } // namespace
 
+namespace mpool::detail {
+
+void destroy_pool(mpool_t *pool, bool exclusive) {
+    run_cleanups_and_children(pool);
+    if (first_lane(pool)) lanes_release(pool);
+    mpool_t *parent = pool->parent;
+    mpool_allocator *allocator = pool->allocator;
+    bool owns_allocator = pool->owns_allocator;
+    mpool__lane *lane = parent ? lane_of(pool) : nullptr;
+    bool mine = lane && !exclusive && lane_is_mine(lane);
+    if (lane && mine) {
+        lane->child_need = decayed_maximum(lane->child_need, bytes_used(pool));
+    } else if (parent && !lane) {
+        parent->child_need.store(decayed_maximum(parent->child_need.load(std::memory_order_relaxed), bytes_used(pool)),
+                                 std::memory_order_relaxed);
+    }
+    mpool__block *chain = take_used_blocks(pool);
+    append_chain(&chain, pool->spare);
+    append_chain(&chain, pool->large);
+    mpool__block *home = home_block(pool);
+    home->next = chain;
+    pool_release_charge(pool, home);
+    if (lane) {
+        if (!exclusive && !mine) { // another thread's lane: its owner unlinks the pool and takes the blocks
+            pool->spare = home;
+            lane_push_remote(lane, pool);
+            return;
+        }
+        lane_unlink(lane, pool);
+        if (mine && parent->allocator == allocator)
+            lane_give_blocks(lane, home);
+        else
+            allocator_give(allocator, home);
+        return;
+    }
+    // The header lives in `home`: nothing of the pool is read once it is given.
+    if (parent && parent->allocator == allocator) {
+        std::lock_guard guard(allocator->lock);
+        unlink_child_locked(parent, pool);
+        allocator_give_locked(allocator, home);
+    } else {
+        if (parent) {
+            std::lock_guard guard(parent->allocator->lock);
+            unlink_child_locked(parent, pool);
+        }
+        allocator_give(allocator, home);
+    }
+    if (owns_allocator) mpool_allocator_destroy(allocator);
+}
+
+} // namespace mpool::detail
+
 extern "C" {
 
 mpool_t *mpool_create(mpool_t *parent) { return mpool_create_ex(parent, nullptr); }
@@ -131,7 +184,9 @@ mpool_t *mpool_create(mpool_t *parent) { return mpool_create_ex(parent, nullptr)
 mpool_t *mpool_create_ex(mpool_t *parent, const mpool_options_t *options) {
     if (options && options->flags != 0) return static_cast<mpool_t *>(fail_invalid());
     mpool_oom_fn oom = options && options->oom ? options->oom : parent ? parent->oom : nullptr;
-    size_t block_size = home_block_size(parent, options);
+    mpool__lane *lane = parent ? lane_for_new_child(parent) : nullptr;
+    if (lane) lane_collect_remote(lane);
+    size_t block_size = home_block_size(parent, lane, options);
     size_t limit = options ? options->limit : 0;
     if (limit != 0 && block_size > limit) return fail_create(oom, parent, block_size);
 
@@ -141,11 +196,14 @@ mpool_t *mpool_create_ex(mpool_t *parent, const mpool_options_t *options) {
 
     mpool_t *parent_limiter = parent ? parent->limiter : nullptr;
     if (!limits_charge(parent_limiter, block_size)) return fail_create(oom, parent, block_size);
-    // Take the block, and link the child when the parent's list shares the lock.
-    bool link_now = parent && parent->allocator == allocator;
-    mpool__block *home;
-    mpool_pool *pool = nullptr;
-    {
+    // The block: from the lane's cache, else from the allocator. A child on
+    // its parent's own list that shares the parent's lock is linked in the
+    // same acquisition.
+    bool same_allocator = parent && parent->allocator == allocator;
+    bool link_now = same_allocator && !lane;
+    mpool__block *home = lane && same_allocator ? lane_take_block(lane, block_size) : nullptr;
+    mpool_pool *pool = home ? new (block_payload(home)) mpool_pool{} : nullptr;
+    if (!home) {
         std::lock_guard guard(allocator->lock);
         home = allocator_take_locked(allocator, block_size);
         if (home) {
@@ -159,19 +217,24 @@ mpool_t *mpool_create_ex(mpool_t *parent, const mpool_options_t *options) {
         if (owns_allocator) mpool_allocator_destroy(allocator);
         return fail_create(oom, parent, block_size);
     }
+    pool->parent = parent;
     pool->next_block_size = static_cast<uint32_t>(next_class_size(block_size));
     pool->allocator = allocator;
     pool->owns_allocator = owns_allocator;
     pool->oom = oom;
     if (limit) {
-        pool->limit = new (reinterpret_cast<char *>(pool) + kPoolHeader) mpool__limit{limit, {home->size}};
+        new (limit_of(pool)) mpool__limit{limit, {home->size}};
+        pool->has_limit = true;
         pool->limiter = pool;
     } else {
         pool->limiter = parent_limiter;
     }
     reset_cursor_to_home(pool);
     if (options && options->tag) mpool_set_tag(pool, options->tag);
-    if (parent && !link_now) {
+    home->next = reinterpret_cast<mpool__block *>(lane); // see lane_of()
+    if (lane) {
+        lane_link(lane, pool);
+    } else if (parent && !link_now) {
         std::lock_guard guard(parent->allocator->lock);
         link_child_locked(parent, pool);
     }
@@ -193,31 +256,7 @@ void mpool_clear(mpool_t *pool) {
 }
 
 void mpool_destroy(mpool_t *pool) {
-    if (!pool) return;
-    run_cleanups_and_children(pool);
-    mpool_t *parent = pool->parent;
-    mpool_allocator *allocator = pool->allocator;
-    bool owns_allocator = pool->owns_allocator;
-    if (parent) learn_child_need(parent, bytes_used(pool));
-    mpool__block *chain = take_used_blocks(pool);
-    append_chain(&chain, pool->spare);
-    append_chain(&chain, pool->large);
-    mpool__block *home = home_block(pool);
-    home->next = chain;
-    pool_release_charge(pool, home);
-    // The header lives in `home`: nothing of the pool is read after this.
-    if (parent && parent->allocator == allocator) {
-        std::lock_guard guard(allocator->lock);
-        unlink_child_locked(parent, pool);
-        allocator_give_locked(allocator, home);
-    } else {
-        if (parent) {
-            std::lock_guard guard(parent->allocator->lock);
-            unlink_child_locked(parent, pool);
-        }
-        allocator_give(allocator, home);
-    }
-    if (owns_allocator) mpool_allocator_destroy(allocator);
+    if (pool) destroy_pool(pool, false);
 }
 
 void mpool_set_tag(mpool_t *pool, const char *tag) {

@@ -5,7 +5,7 @@
 // of bookkeeping. Only bytes_allocated is kept as it goes (in the cursor).
 #include <cstring>
 
-#include "pool.hpp"
+#include "lanes.hpp"
 
 using namespace mpool::detail;
 
@@ -24,7 +24,15 @@ size_t count_cleanups(const mpool__cleanup *list) {
     return n;
 }
 
-// Adds one pool's own figures to *out.
+// Calls fn on each live child of the pool: its own list, then its lanes.
+template <class Fn> void for_each_child(const mpool_t *pool, Fn fn) {
+    for (const mpool_t *child = pool->first_child; child; child = child->next_sibling) fn(child);
+    for (const mpool__lane *lane = first_lane(pool); lane; lane = lane->next)
+        for (const mpool_t *child = lane->children; child; child = child->next_sibling)
+            if (!child->detached) fn(child);
+}
+
+// Adds one pool's own figures to *out. Its lanes count as its blocks.
 void add_pool(const mpool_t *pool, mpool_stats_t *out) {
     out->bytes_allocated += pool->cursor.requested;
     out->blocks += 1;
@@ -36,16 +44,17 @@ void add_pool(const mpool_t *pool, mpool_stats_t *out) {
     add_blocks(pool->retired, out);
     add_blocks(pool->spare, out);
     add_blocks(pool->large, out);
-    for (const mpool_t *child = pool->first_child; child; child = child->next_sibling) out->children += 1;
+    for (const mpool__lane *lane = first_lane(pool); lane; lane = lane->next) {
+        out->blocks += 1;
+        out->bytes_reserved += MPOOL_MIN_BLOCK_SIZE;
+    }
+    for_each_child(pool, [out](const mpool_t *) { out->children += 1; });
     out->cleanups += count_cleanups(pool->cleanups) + count_cleanups(pool->pre_cleanups);
 }
 
-// The pool after `p` in a depth-first walk of the subtree of `root`, or NULL.
-const mpool_t *next_in_subtree(const mpool_t *p, const mpool_t *root) {
-    if (p->first_child) return p->first_child;
-    for (; p != root; p = p->parent)
-        if (p->next_sibling) return p->next_sibling;
-    return nullptr;
+void add_subtree(const mpool_t *pool, mpool_stats_t *out) {
+    add_pool(pool, out);
+    for_each_child(pool, [out](const mpool_t *child) { add_subtree(child, out); });
 }
 
 } // namespace
@@ -54,9 +63,8 @@ extern "C" void mpool_get_stats(const mpool_t *pool, int with_descendants, mpool
     if (!out) return;
     std::memset(out, 0, sizeof *out);
     if (!pool) return;
-    if (!with_descendants) {
+    if (with_descendants)
+        add_subtree(pool, out);
+    else
         add_pool(pool, out);
-        return;
-    }
-    for (const mpool_t *p = pool; p; p = next_in_subtree(p, pool)) add_pool(p, out);
 }

@@ -81,4 +81,140 @@ TEST(Threads, ParentLimitHoldsUnderConcurrentChildren) {
     mpool_destroy(parent);
 }
 
+std::atomic<int> g_cleanups{0};
+void count_cleanup(void *) { g_cleanups.fetch_add(1); }
+
+// Makes a child of `parent` on a thread of its own (so that the parent has
+// met two threads and links children per thread).
+mpool_t *child_from_another_thread(mpool_t *parent) {
+    mpool_t *child = nullptr;
+    std::thread([&] { child = mpool_create(parent); }).join();
+    return child;
+}
+
+// Guards the remote path: a child made on one thread's lane and destroyed by
+// another is unlinked, and its blocks come back.
+TEST(Threads, ChildDestroyedByAnotherThreadIsCollected) {
+    TestSource source;
+    mpool_allocator_t *allocator = source.make_allocator();
+    mpool_options_t options{};
+    options.allocator = allocator;
+    mpool_t *parent = mpool_create_ex(nullptr, &options);
+    mpool_destroy(mpool_create(parent)); // this thread first
+    std::vector<mpool_t *> made(50);
+    std::thread maker([&] {
+        for (mpool_t *&child : made) {
+            child = mpool_create(parent);
+            std::memset(mpool_alloc(child, 100), 1, 100);
+            mpool_cleanup_register(child, nullptr, count_cleanup);
+        }
+    });
+    maker.join();
+    g_cleanups = 0;
+    for (mpool_t *child : made) mpool_destroy(child); // all remote: maker's lane
+    EXPECT_EQ(g_cleanups.load(), 50);
+    EXPECT_EQ(stats_of(parent).children, 0u);
+    mpool_destroy(parent);
+    mpool_allocator_destroy(allocator);
+    EXPECT_EQ(source.live_blocks, 0u);
+}
+
+TEST(Threads, DestroyingTheParentTearsDownEveryThreadsChildren) {
+    mpool_t *parent = mpool_create(nullptr);
+    g_cleanups = 0;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t)
+        threads.emplace_back([parent] {
+            for (int i = 0; i < 20; ++i) mpool_cleanup_register(mpool_create(parent), nullptr, count_cleanup);
+        });
+    for (std::thread &t : threads) t.join();
+    EXPECT_EQ(stats_of(parent).children, static_cast<size_t>(kThreads * 20));
+    mpool_destroy(parent);
+    EXPECT_EQ(g_cleanups.load(), kThreads * 20);
+}
+
+TEST(Threads, ClearOfASharedParentLeavesItUsableFromEveryThread) {
+    mpool_t *parent = mpool_create(nullptr);
+    mpool_t *early = child_from_another_thread(parent);
+    ASSERT_NE(early, nullptr);
+    mpool_create(parent);
+    mpool_clear(parent);
+    EXPECT_EQ(stats_of(parent).children, 0u);
+    std::atomic<int> bad{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) threads.emplace_back(churn_children, parent, t + 1, &bad);
+    for (std::thread &t : threads) t.join();
+    EXPECT_EQ(bad.load(), 0);
+    EXPECT_EQ(stats_of(parent).children, 0u);
+    mpool_destroy(parent);
+}
+
+// Guards against a cache that only grows: threads come and go, and what they
+// held goes back.
+TEST(Threads, ThreadChurnLeavesBoundedIdleMemoryAndNoLeak) {
+    TestSource source;
+    mpool_allocator_t *allocator = source.make_allocator();
+    mpool_options_t options{};
+    options.allocator = allocator;
+    mpool_t *parent = mpool_create_ex(nullptr, &options);
+    for (int generation = 0; generation < 30; ++generation) {
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 2; ++t)
+            threads.emplace_back([parent] {
+                for (int i = 0; i < 20; ++i) {
+                    mpool_t *child = mpool_create(parent);
+                    for (int j = 0; j < 50; ++j) std::memset(mpool_alloc(child, 300), 2, 300);
+                    mpool_destroy(child);
+                }
+            });
+        for (std::thread &t : threads) t.join();
+    }
+    // Exited threads' lanes are adopted, not added to: at most two (plus the home block).
+    EXPECT_LE(stats_of(parent).blocks, 3u);
+    EXPECT_LE(mpool_allocator_idle_bytes(allocator), MPOOL_DEFAULT_MAX_FREE);
+    mpool_destroy(parent);
+    mpool_allocator_destroy(allocator);
+    EXPECT_EQ(source.live_blocks, 0u);
+}
+
+TEST(Threads, ExitedThreadsCachedBlocksGoBackToTheAllocator) {
+    TestSource source;
+    mpool_allocator_t *allocator = source.make_allocator();
+    mpool_options_t options{};
+    options.allocator = allocator;
+    mpool_t *parent = mpool_create_ex(nullptr, &options);
+    mpool_destroy(mpool_create(parent));
+    size_t idle_before = mpool_allocator_idle_bytes(allocator);
+    std::thread([parent] {
+        for (int i = 0; i < 5; ++i) {
+            mpool_t *child = mpool_create(parent);
+            std::memset(mpool_alloc(child, 5000), 3, 5000);
+            mpool_destroy(child); // its blocks stay in this thread's lane
+        }
+    }).join();
+    EXPECT_GT(mpool_allocator_idle_bytes(allocator), idle_before);
+    mpool_destroy(parent);
+    mpool_allocator_destroy(allocator);
+    EXPECT_EQ(source.live_blocks, 0u);
+}
+
+TEST(Threads, ChildOnAnotherThreadsLaneWithItsOwnAllocatorGoesBackToIt) {
+    TestSource source;
+    mpool_allocator_t *allocator = source.make_allocator();
+    mpool_t *parent = mpool_create(nullptr);
+    mpool_destroy(mpool_create(parent));
+    mpool_options_t options{};
+    options.allocator = allocator;
+    mpool_t *child = nullptr;
+    std::thread([&] { child = mpool_create_ex(parent, &options); }).join();
+    ASSERT_NE(child, nullptr);
+    mpool_destroy(child); // remote
+    mpool_destroy(mpool_create(parent));
+    std::thread([parent] { mpool_destroy(mpool_create(parent)); }).join(); // the lane's next owner collects it
+    mpool_destroy(parent);
+    mpool_allocator_set_max_free(allocator, 0);
+    EXPECT_EQ(source.live_blocks, 1u); // the allocator's own record
+    mpool_allocator_destroy(allocator);
+}
+
 } // namespace
