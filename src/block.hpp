@@ -79,6 +79,28 @@ inline constexpr unsigned kClassCount =
 
 static_assert(std::has_single_bit(kMinClass) && std::has_single_bit(kMaxClass), "block sizes are 2^k - slack");
 
+// Everything below is used on allocation paths.
+
+// No object may be larger than PTRDIFF_MAX (pointer differences must hold
+// its size), block header and alignment padding included: larger requests
+// fail without asking the block source.
+inline constexpr size_t kMaxRequest = static_cast<size_t>(PTRDIFF_MAX) - kBlockHeader - MPOOL_MAX_ALIGNMENT;
+
+// Bytes of padding that bring p up to `alignment`.
+inline size_t padding_for(const char *p, size_t alignment) {
+    return static_cast<size_t>(-reinterpret_cast<uintptr_t>(p)) & (alignment - 1);
+}
+
+// Carves `rounded` bytes aligned to `alignment` from [*ptr, end), or NULL.
+inline char *carve(char **ptr, char *end, size_t rounded, size_t alignment) {
+    size_t room = static_cast<size_t>(end - *ptr);
+    size_t pad = padding_for(*ptr, alignment);
+    if (pad > room || rounded > room - pad) return nullptr;
+    char *result = *ptr + pad;
+    *ptr = result + rounded;
+    return result;
+}
+
 } // namespace mpool::detail
 
 #endif

@@ -13,31 +13,11 @@
 // the growth sequence alone.
 #include <cstring>
 
-#include "pool.hpp"
+#include "lanes.hpp"
 
 using namespace mpool::detail;
 
 namespace {
-
-// No object may be larger than PTRDIFF_MAX (pointer differences must hold
-// its size), block header and alignment padding included: larger requests
-// fail without asking the block source.
-constexpr size_t kMaxRequest = static_cast<size_t>(PTRDIFF_MAX) - kBlockHeader - MPOOL_MAX_ALIGNMENT;
-
-// Bytes of padding that bring p up to `alignment`.
-size_t padding_for(const char *p, size_t alignment) {
-    return static_cast<size_t>(-reinterpret_cast<uintptr_t>(p)) & (alignment - 1);
-}
-
-// Carves `rounded` bytes aligned to `alignment` from [*ptr, end), or NULL.
-char *carve(char **ptr, char *end, size_t rounded, size_t alignment) {
-    size_t room = static_cast<size_t>(end - *ptr);
-    size_t pad = padding_for(*ptr, alignment);
-    if (pad > room || rounded > room - pad) return nullptr;
-    char *result = *ptr + pad;
-    *ptr = result + rounded;
-    return result;
-}
 
 void push(mpool__block **list, mpool__block *b) {
     b->next = *list;
@@ -107,6 +87,7 @@ mpool__block *unlink_large(mpool_t *pool, const void *ptr) {
 namespace mpool::detail {
 
 void *pool_alloc(mpool_t *pool, size_t size, size_t alignment) {
+    if (pool->concurrent) return lane_alloc(pool, size, alignment);
     size_t rounded;
     if (size > kMaxRequest || !align_up(size ? size : 1, kAlign, &rounded)) return fail_no_memory(pool, size);
     if (char *result = carve(&pool->cursor.ptr, pool->cursor.end, rounded, alignment)) {
@@ -123,7 +104,10 @@ void set_current(mpool_t *pool, mpool__block *b, char *from) {
     pool->cursor.end = block_end(b);
 }
 
-void reset_cursor_to_home(mpool_t *pool) { set_current(pool, home_block(pool), home_start(pool)); }
+void reset_cursor_to_home(mpool_t *pool) {
+    set_current(pool, home_block(pool), home_start(pool));
+    if (pool->concurrent) pool->cursor.end = pool->cursor.ptr; // the inline fast path always misses
+}
 
 } // namespace mpool::detail
 

@@ -6,6 +6,7 @@
 // registration. Each list runs newest first and is popped before each call,
 // so a record registered while its list runs also runs, and a cleanup may
 // kill another.
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 
@@ -17,7 +18,7 @@ namespace {
 
 int register_on(mpool_t *pool, mpool__cleanup **list, void *data, mpool_cleanup_fn fn) {
     if (!pool || !fn) return EINVAL;
-    mpool__cleanup *c = pool->free_cleanups;
+    mpool__cleanup *c = pool->concurrent ? nullptr : pool->free_cleanups;
     if (c) {
         pool->free_cleanups = c->next;
     } else {
@@ -26,6 +27,13 @@ int register_on(mpool_t *pool, mpool__cleanup **list, void *data, mpool_cleanup_
     }
     c->data = data;
     c->fn = fn;
+    if (pool->concurrent) { // threads may register at once: push without a lock
+        std::atomic_ref<mpool__cleanup *> head(*list);
+        c->next = head.load(std::memory_order_relaxed);
+        while (!head.compare_exchange_weak(c->next, c, std::memory_order_release, std::memory_order_relaxed)) {
+        }
+        return 0;
+    }
     c->next = *list;
     *list = c;
     return 0;

@@ -74,6 +74,7 @@ mpool__lane *make_lane(mpool_t *parent, mpool__lanes_thread *me) {
     if (!b) return nullptr;
     auto *lane = new (block_payload(b)) mpool__lane{};
     lane->parent = parent;
+    lane->next_block_size = parent->next_block_size;
     lane->child_need = parent->child_need.load(std::memory_order_relaxed);
     {
         std::lock_guard guard(g_owners);
@@ -107,18 +108,25 @@ mpool__lane *first_lane(const mpool_t *parent) {
     return (word & 1u) ? nullptr : reinterpret_cast<mpool__lane *>(word);
 }
 
-mpool__lane *lane_for_new_child(mpool_t *parent) {
-    uintptr_t word = parent->lanes.load(std::memory_order_acquire);
-    uintptr_t marker = thread_marker();
-    if (word == marker) return nullptr;
-    if (word == 0 && parent->lanes.compare_exchange_strong(word, marker, std::memory_order_acq_rel)) return nullptr;
-    // A second thread: lanes from now on.
+mpool__lane *lane_for_thread(mpool_t *pool) {
+    uintptr_t word = pool->lanes.load(std::memory_order_acquire);
     mpool__lanes_thread *me = this_thread();
     mpool__lane *first = (word & 1u) ? nullptr : reinterpret_cast<mpool__lane *>(word);
     for (mpool__lane *l = first; l; l = l->next)
         if (l->owner.load(std::memory_order_acquire) == me) return l;
     if (mpool__lane *adopted = adopt(first, me)) return adopted;
-    return make_lane(parent, me);
+    return make_lane(pool, me);
+}
+
+mpool__lane *lane_for_new_child(mpool_t *parent) {
+    if (!parent->concurrent) {
+        uintptr_t word = parent->lanes.load(std::memory_order_acquire);
+        uintptr_t marker = thread_marker();
+        if (word == marker) return nullptr;
+        if (word == 0 && parent->lanes.compare_exchange_strong(word, marker, std::memory_order_acq_rel)) return nullptr;
+    }
+    // A second thread, or a concurrent parent: lanes from now on.
+    return lane_for_thread(parent);
 }
 
 bool lane_is_mine(const mpool__lane *lane) { return lane->owner.load(std::memory_order_relaxed) == this_thread(); }
@@ -209,6 +217,7 @@ void lane_collect_remote_exclusive(mpool__lane *lane) {
 }
 
 void lanes_release(mpool_t *parent) {
+    if (parent->concurrent) lanes_reset(parent);
     mpool__lane *lane = first_lane(parent);
     parent->lanes.store(0, std::memory_order_relaxed);
     mpool__block *lane_blocks = nullptr;

@@ -33,7 +33,7 @@ struct mpool__lanes_thread; // a thread's record of the lanes it owns
 
 struct mpool__lane {
     mpool__lane *next;                          // next lane of the same parent; fixed once published
-    mpool_t *parent;                            // whose children it holds
+    mpool_t *parent;                            // the pool it belongs to: whose children it holds
     std::atomic<mpool__lanes_thread *> owner;   // the thread using it; NULL once that thread exited
     mpool__lane *owner_next;                    // in the owner's list; guarded by the global lock
     mpool_t *children;                          // newest first, linked by sibling pointers; owner only
@@ -41,6 +41,12 @@ struct mpool__lane {
     size_t child_need;                          // like the parent's, for this thread's children; owner only
     size_t cache_bytes;                         // bytes in `cache`
     mpool__block *cache[mpool::detail::kClassCount]; // idle ordinary blocks for this lane's children
+    // For a concurrent pool (MPOOL_CONCURRENT), this thread's allocations:
+    mpool__cursor cursor;                       // bump pointer into `current`; owner only
+    mpool__block *current;                      // block the cursor points into, or NULL
+    mpool__block *used;                         // blocks filled before `current`, and large blocks
+    uint32_t next_block_size;                   // size of the next block to take
+    std::atomic<bool> busy;                     // inside an allocation (checked by clear and destroy in debug builds)
 };
 
 namespace mpool::detail {
@@ -52,6 +58,10 @@ inline constexpr unsigned kLaneCachePerSize = 4;             // most idle blocks
 // the parent's own list. Makes or adopts a lane when a second thread shows
 // up; NULL as well when a lane cannot be had (the own list always works).
 mpool__lane *lane_for_new_child(mpool_t *parent);
+
+// The calling thread's lane on `pool`, made or adopted as needed; NULL when
+// none can be had (no memory).
+mpool__lane *lane_for_thread(mpool_t *pool);
 
 // The lane a child is on (NULL: the parent's own list).
 inline mpool__lane *lane_of(const mpool_t *child) {
@@ -88,9 +98,29 @@ mpool__lane *first_lane(const mpool_t *parent);
 // allocator.
 void lane_collect_remote_exclusive(mpool__lane *lane);
 
-// Destroy of the parent: gives back every lane's cache and the lanes
-// themselves, and forgets them in their owners' records.
+// Destroy of the parent: gives back every lane's cache, its allocation
+// blocks and the lanes themselves, and forgets them in their owners'
+// records.
 void lanes_release(mpool_t *parent);
+
+// --- concurrent.cpp: allocation in a concurrent pool (MPOOL_CONCURRENT).
+
+// Allocates from the calling thread's lane of a concurrent pool.
+void *lane_alloc(mpool_t *pool, size_t size, size_t alignment);
+
+// Clear of a concurrent pool: gives back the blocks of every lane's
+// allocations and empties their cursors.
+void lanes_reset(mpool_t *pool);
+
+// Adds the lanes' allocations to a concurrent pool's figures.
+void lanes_add_stats(const mpool_t *pool, mpool_stats_t *out);
+
+// Debug builds: aborts when a thread is allocating from the pool (clear and
+// destroy need it to themselves).
+void lanes_check_idle(const mpool_t *pool);
+
+// A number no other pool has had.
+uint64_t next_pool_serial();
 
 } // namespace mpool::detail
 

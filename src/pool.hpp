@@ -55,6 +55,7 @@ struct mpool_pool {
     bool owns_allocator;               // a root that made its allocator destroys it
     bool has_limit;                    // an mpool__limit follows the header
     bool detached;                     // destroyed by a thread other than its lane's; awaiting unlink
+    bool concurrent;                   // MPOOL_CONCURRENT: threads allocate through lanes (lanes.hpp)
 };
 
 static_assert(std::is_standard_layout_v<mpool_pool>, "a pool pointer must also point to its cursor");
@@ -78,10 +79,24 @@ inline mpool__limit *limit_of(mpool_t *pool) {
     return reinterpret_cast<mpool__limit *>(reinterpret_cast<char *>(pool) + kPoolHeader);
 }
 
-// Where the cursor starts in the home block: after the header and the
-// limit record. Clear resets the cursor to here.
+// What a concurrent pool keeps in its home block after the header and the
+// limit record (its own cursor is never used: threads allocate in lanes).
+struct mpool__concurrent {
+    char tag[MPOOL_TAG_MAX + 1]; // the tag's copy
+    uint64_t serial;             // unique among all pools ever made: keys each thread's cached lane
+};
+inline constexpr size_t kConcurrentRecord = align_up_const(sizeof(mpool__concurrent), kAlign);
+
+inline mpool__concurrent *concurrent_of(const mpool_t *pool) {
+    return reinterpret_cast<mpool__concurrent *>(reinterpret_cast<uintptr_t>(pool) + kPoolHeader +
+                                                 (pool->has_limit ? kLimitRecord : 0));
+}
+
+// Where the cursor starts in the home block: after the header, the limit
+// record and a concurrent pool's record. Clear resets the cursor to here.
 inline char *home_start(mpool_t *pool) {
-    return reinterpret_cast<char *>(pool) + kPoolHeader + (pool->has_limit ? kLimitRecord : 0);
+    return reinterpret_cast<char *>(pool) + kPoolHeader + (pool->has_limit ? kLimitRecord : 0) +
+           (pool->concurrent ? kConcurrentRecord : 0);
 }
 
 // --- budget.cpp: blocks for a pool, with its limits and its OOM handler.

@@ -103,7 +103,7 @@ mpool__block *unlink_block_holding(mpool__block **list, const char *p) {
 // the start of the spare block that holds it, which becomes current. The old
 // copy may overlap the new place.
 void keep_tag_across_reset(mpool_t *pool) {
-    if (!pool->tag) return;
+    if (!pool->tag || pool->concurrent) return; // a concurrent pool's tag is in its record
     size_t length = std::strlen(pool->tag);
     size_t rounded = align_up_const(length + 1, kAlign);
     if (rounded > static_cast<size_t>(pool->cursor.end - pool->cursor.ptr)) {
@@ -128,6 +128,7 @@ mpool_t *fail_create(mpool_oom_fn oom, mpool_t *parent, size_t size) {
 namespace mpool::detail {
 
 void destroy_pool(mpool_t *pool, bool exclusive) {
+    if (pool->concurrent) lanes_check_idle(pool);
     run_cleanups_and_children(pool);
     if (first_lane(pool)) lanes_release(pool);
     mpool_t *parent = pool->parent;
@@ -182,12 +183,16 @@ extern "C" {
 mpool_t *mpool_create(mpool_t *parent) { return mpool_create_ex(parent, nullptr); }
 
 mpool_t *mpool_create_ex(mpool_t *parent, const mpool_options_t *options) {
-    if (options && options->flags != 0) return static_cast<mpool_t *>(fail_invalid());
+    unsigned flags = options ? options->flags : 0;
+    if ((flags & ~MPOOL_CONCURRENT) != 0) return static_cast<mpool_t *>(fail_invalid());
+    bool concurrent = (flags & MPOOL_CONCURRENT) != 0;
     mpool_oom_fn oom = options && options->oom ? options->oom : parent ? parent->oom : nullptr;
     mpool__lane *lane = parent ? lane_for_new_child(parent) : nullptr;
     if (lane) lane_collect_remote(lane);
-    size_t block_size = home_block_size(parent, lane, options);
     size_t limit = options ? options->limit : 0;
+    // A concurrent pool's own block holds only its header and records.
+    size_t block_size = concurrent ? class_size_for(kBlockHeader + kPoolHeader + (limit ? kLimitRecord : 0) + kConcurrentRecord)
+                                   : home_block_size(parent, lane, options);
     if (limit != 0 && block_size > limit) return fail_create(oom, parent, block_size);
 
     mpool_allocator *allocator = options && options->allocator ? options->allocator : parent ? parent->allocator : nullptr;
@@ -218,7 +223,7 @@ mpool_t *mpool_create_ex(mpool_t *parent, const mpool_options_t *options) {
         return fail_create(oom, parent, block_size);
     }
     pool->parent = parent;
-    pool->next_block_size = static_cast<uint32_t>(next_class_size(block_size));
+    pool->next_block_size = static_cast<uint32_t>(next_class_size(concurrent ? home_block_size(parent, lane, options) : block_size));
     pool->allocator = allocator;
     pool->owns_allocator = owns_allocator;
     pool->oom = oom;
@@ -228,6 +233,10 @@ mpool_t *mpool_create_ex(mpool_t *parent, const mpool_options_t *options) {
         pool->limiter = pool;
     } else {
         pool->limiter = parent_limiter;
+    }
+    if (concurrent) {
+        pool->concurrent = true;
+        new (concurrent_of(pool)) mpool__concurrent{{}, next_pool_serial()};
     }
     reset_cursor_to_home(pool);
     if (options && options->tag) mpool_set_tag(pool, options->tag);
@@ -243,7 +252,9 @@ mpool_t *mpool_create_ex(mpool_t *parent, const mpool_options_t *options) {
 
 void mpool_clear(mpool_t *pool) {
     if (!pool) return;
+    if (pool->concurrent) lanes_check_idle(pool);
     run_cleanups_and_children(pool);
+    if (pool->concurrent) lanes_reset(pool);
     mpool__block *unused = pool->spare;
     mpool__block *large = pool->large;
     pool->large = nullptr;
@@ -266,7 +277,7 @@ void mpool_set_tag(mpool_t *pool, const char *tag) {
         return;
     }
     size_t length = strnlen(tag, MPOOL_TAG_MAX);
-    char *copy = static_cast<char *>(mpool__alloc_nonnull(pool, length + 1));
+    char *copy = pool->concurrent ? concurrent_of(pool)->tag : static_cast<char *>(mpool__alloc_nonnull(pool, length + 1));
     if (!copy) return;
     std::memcpy(copy, tag, length);
     copy[length] = '\0';

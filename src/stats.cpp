@@ -50,6 +50,7 @@ void add_pool(const mpool_t *pool, mpool_stats_t *out) {
     }
     for_each_child(pool, [out](const mpool_t *) { out->children += 1; });
     out->cleanups += count_cleanups(pool->cleanups) + count_cleanups(pool->pre_cleanups);
+    if (pool->concurrent) lanes_add_stats(pool, out);
 }
 
 void add_subtree(const mpool_t *pool, mpool_stats_t *out) {

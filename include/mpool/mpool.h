@@ -24,9 +24,13 @@
  *
  * Threads. Creating and destroying child pools of one parent from several
  * threads at once is safe, as is any use of distinct pools that share an
- * allocator. Every other call on a pool needs that no other thread uses that
- * pool at the same time (clearing or destroying a pool also counts as a use
- * of its descendants).
+ * allocator: once a second thread creates children of a parent, each thread
+ * links its children in a lane of its own and keeps a small cache of idle
+ * blocks there, so a create/fill/destroy cycle takes no lock. A pool created
+ * with MPOOL_CONCURRENT may also be allocated from by many threads at once.
+ * Every other call on a pool needs that no other thread uses that pool at
+ * the same time (clearing or destroying a pool also counts as a use of its
+ * descendants).
  */
 #ifndef MPOOL_MPOOL_H
 #define MPOOL_MPOOL_H
@@ -125,8 +129,22 @@ typedef struct mpool_options {
     size_t limit;                 /* most bytes of blocks this pool and its descendants may hold; 0: none */
     mpool_oom_fn oom;             /* NULL: inherit the parent's */
     const char *tag;              /* a name for reports; copied */
-    unsigned flags;               /* reserved for later use; must be 0 */
+    unsigned flags;               /* MPOOL_CONCURRENT, or 0 */
 } mpool_options_t;
+
+/* A pool that any number of threads may allocate from at once: the
+ * mpool_alloc family, the string helpers, mpool_cleanup_register and
+ * mpool_pre_cleanup_register (and, in C++, allocate, make, make_array, the
+ * string helpers and on_cleanup). Each thread allocates in a lane of its own
+ * inside the pool (its own current block), found through a thread-local
+ * cache, with no lock. Everything else (clear, destroy, realloc of another
+ * thread's allocation, cleanup kill/run, userdata, tags, statistics) needs
+ * that no other thread uses the pool at that moment; debug builds abort when
+ * a clear or destroy overlaps an allocation. Creating children is safe from
+ * any thread, as for every pool. mpool_printf formats twice in such a pool
+ * (there is no shared current block to format into), and realloc always
+ * copies. A pool without the flag pays nothing for it. */
+#define MPOOL_CONCURRENT 1u
 
 /* ---------------------------------------------------------------- pools */
 
@@ -149,7 +167,7 @@ MPOOL_API mpool_t *mpool_create(mpool_t *parent);
  * - oom: the out-of-memory handler; NULL inherits the parent's. Creation
  *   failure calls it (or the parent's) with the parent (NULL for a root).
  * - tag: copied (at most MPOOL_TAG_MAX bytes are kept).
- * - flags: must be 0 (EINVAL otherwise).
+ * - flags: 0 or MPOOL_CONCURRENT (EINVAL otherwise).
  * Returns NULL and sets errno (EINVAL, ENOMEM) on failure; nothing leaks and
  * the parent is unchanged. Safe to call concurrently for the same parent. */
 MPOOL_API mpool_t *mpool_create_ex(mpool_t *parent, const mpool_options_t *options);
