@@ -26,6 +26,8 @@
 #include <fstream>
 #include <functional>
 #include <atomic>
+#include <climits>
+#include <malloc.h>
 #include <map>
 #include <new>
 #include <string>
@@ -147,6 +149,40 @@ template <class P> double request_threads_ns(const Settings &settings, int threa
 
 constexpr size_t kBulkAllocations = 1 << 20;
 
+// 1M allocations of 8..128 bytes split across `threads` threads, all into
+// one shared pool, after a first round and a clear (so that each peer runs
+// on the memory its clear kept). Aggregate ns per allocation.
+template <class P> double shared_ns(const Settings &, int threads) {
+    typename P::Shared shared;
+    const std::vector<size_t> &sizes = bulk_sizes();
+    size_t per_thread = kBulkAllocations / static_cast<size_t>(threads);
+    auto round = [&] {
+        std::atomic<int> ready{0};
+        std::atomic<bool> go{false};
+        auto worker = [&](size_t first) {
+            ready.fetch_add(1);
+            while (!go.load()) std::this_thread::yield();
+            for (size_t i = first; i < first + per_thread; ++i) {
+                size_t n = sizes[i & 4095];
+                void *p = shared.alloc(n);
+                std::memset(p, static_cast<int>(i), n);
+                escape(p);
+            }
+        };
+        std::vector<std::thread> pool;
+        for (int t = 0; t < threads; ++t) pool.emplace_back(worker, static_cast<size_t>(t) * per_thread);
+        while (ready.load() < threads) std::this_thread::yield();
+        Clock::time_point start = Clock::now();
+        go.store(true);
+        for (std::thread &t : pool) t.join();
+        return seconds_since(start);
+    };
+    round();
+    shared.clear();
+    double seconds = round();
+    return seconds * 1e9 / static_cast<double>(per_thread * static_cast<size_t>(threads));
+}
+
 template <class P> double bulk_ns(const Settings &settings) {
     typename P::Bulk bulk;
     const std::vector<size_t> &sizes = bulk_sizes();
@@ -233,12 +269,21 @@ struct PeerEntry {
     std::string name;
     std::function<double(const Settings &)> request, bulk, printf_short, printf_big, strcat;
     std::function<double(const Settings &)> request_1t, request_2t; // the threads table
+    std::function<double(const Settings &)> shared_1t, shared_2t;
     std::function<double()> footprint;
 };
+
+template <class P> void add_shared(PeerEntry &e) {
+    if constexpr (P::has_shared) {
+        e.shared_1t = [](const Settings &s) { return shared_ns<P>(s, 1); };
+        e.shared_2t = [](const Settings &s) { return shared_ns<P>(s, 2); };
+    }
+}
 
 template <class P, bool with_footprint = true> PeerEntry entry() {
     PeerEntry e;
     e.name = P::name;
+    add_shared<P>(e);
     e.request = request_ns<P>;
     e.bulk = bulk_ns<P>;
     if constexpr (P::thread_safe_children) {
@@ -259,6 +304,12 @@ std::vector<PeerEntry> all_peers() {
     peers.push_back(entry<bench::Mpool>());
     peers.push_back(entry<bench::Floor, false>());
     peers.push_back(entry<bench::Malloc, false>());
+    {
+        PeerEntry seed;
+        seed.name = bench::Seed::name;
+        add_shared<bench::Seed>(seed);
+        peers.push_back(seed);
+    }
     peers.push_back(entry<bench::Pmr>());
 #ifdef MPOOL_BENCH_HAVE_APR
     peers.push_back(entry<bench::Apr>());
@@ -450,6 +501,12 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
+    // Freed memory stays in malloc's heap (no trimming, no mmap for blocks up
+    // to 32 MiB), so that peers built on malloc reuse warm pages after a
+    // reset as mpool reuses its blocks: the tables compare allocators, not
+    // page faults. Not applied to the footprint processes.
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, INT_MAX);
     std::vector<PeerEntry> peers = all_peers();
     if (!settings.only_peer.empty())
         std::erase_if(peers, [&](const PeerEntry &p) { return p.name != settings.only_peer && p.name != "mpool"; });
@@ -471,6 +528,8 @@ int main(int argc, char **argv) {
     }
     timed("request, 1 thread", "aggregate ns per request, children of one shared parent", &PeerEntry::request_1t);
     timed("request, 2 threads", "aggregate ns per request, children of one shared parent", &PeerEntry::request_2t);
+    timed("shared pool, 1 thread", "aggregate ns per allocation into one pool", &PeerEntry::shared_1t);
+    timed("shared pool, 2 threads", "aggregate ns per allocation into one pool", &PeerEntry::shared_2t);
     timed("printf short", "ns per call", &PeerEntry::printf_short);
     timed("printf 100 KB", "ns per call", &PeerEntry::printf_big);
     timed("strcat 5 parts", "ns per call", &PeerEntry::strcat);

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "mpool/mpool.h"
+#include "seed_pool.hpp"
 
 #ifdef MPOOL_BENCH_HAVE_APR
 #include <apr_general.h>
@@ -78,6 +79,19 @@ struct Mpool {
             return mpool_strcat(pool, a, b, c, d, e, static_cast<char *>(nullptr));
         }
     };
+    // One pool that many threads allocate from at once.
+    struct Shared {
+        mpool_t *pool;
+        Shared() {
+            mpool_options_t options{};
+            options.flags = MPOOL_CONCURRENT;
+            pool = mpool_create_ex(nullptr, &options);
+        }
+        ~Shared() { mpool_destroy(pool); }
+        void *alloc(size_t n) { return mpool_alloc(pool, n); }
+        void clear() { mpool_clear(pool); }
+    };
+    static constexpr bool has_shared = true;
     static constexpr bool has_strings = true;
 };
 
@@ -85,6 +99,7 @@ struct Mpool {
 // The floor: no tree, no blocks, no checks beyond "does it fit".
 struct Floor {
     static constexpr const char *name = "floor";
+    static constexpr bool has_shared = false;
     static constexpr bool thread_safe_children = false;
     static constexpr bool state_in_handle = false;
     struct Buffer {
@@ -133,6 +148,7 @@ struct Floor {
 // ---------------------------------------------------------------- malloc/free
 struct Malloc {
     static constexpr const char *name = "malloc";
+    static constexpr bool has_shared = false;
     static constexpr bool thread_safe_children = true;
     static constexpr bool state_in_handle = false;
     struct Parent {};
@@ -192,6 +208,12 @@ struct Pmr {
         void *alloc(size_t n) { return resource.allocate(n, 16); }
         void clear() { resource.release(); }
     };
+    struct Shared {
+        std::pmr::synchronized_pool_resource resource;
+        void *alloc(size_t n) { return resource.allocate(n, 16); }
+        void clear() { resource.release(); }
+    };
+    static constexpr bool has_shared = true;
     static constexpr bool has_strings = false;
 };
 
@@ -199,6 +221,7 @@ struct Pmr {
 // ---------------------------------------------------------------- APR pools
 struct Apr {
     static constexpr const char *name = "APR";
+    static constexpr bool has_shared = false;
     static constexpr bool thread_safe_children = true;
     static constexpr bool state_in_handle = false;
     struct Init {
@@ -242,6 +265,7 @@ struct Apr {
 // ---------------------------------------------------------------- talloc
 struct Talloc {
     static constexpr const char *name = "talloc";
+    static constexpr bool has_shared = false;
     static constexpr bool thread_safe_children = false;
     static constexpr bool state_in_handle = false;
     struct Parent {
@@ -291,6 +315,12 @@ struct ProtobufArena {
         void *alloc(size_t n) { return arena.AllocateAligned(n); }
         void clear() { arena.Reset(); }
     };
+    struct Shared { // Arena is thread-safe: a thread-local cache finds each thread's own block
+        google::protobuf::Arena arena;
+        void *alloc(size_t n) { return arena.AllocateAligned(n); }
+        void clear() { arena.Reset(); }
+    };
+    static constexpr bool has_shared = true;
     static constexpr bool has_strings = false;
 };
 #endif
@@ -326,6 +356,7 @@ inline const MimallocApi &mi() {
 
 struct MimallocHeap {
     static constexpr const char *name = "mimalloc heap";
+    static constexpr bool has_shared = false;
     static constexpr bool thread_safe_children = true;
     static constexpr bool state_in_handle = false;
     struct Parent {};
@@ -348,6 +379,17 @@ struct MimallocHeap {
     static constexpr bool has_strings = false;
 };
 #endif
+
+// ---------------------------------------------------------------- the seed's pool
+// The baseline of the original request: a mutex around every call, every
+// block scanned on each allocation. Only in the shared-pool table.
+struct Seed {
+    static constexpr const char *name = "seed (mutex)";
+    static constexpr bool has_shared = true;
+    struct Shared : SeedPool {
+        void clear() { reset(); }
+    };
+};
 
 } // namespace bench
 

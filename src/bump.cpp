@@ -115,6 +115,7 @@ extern "C" {
 
 void *mpool__alloc_slow(mpool_t *pool, size_t size) {
     if (!pool) return fail_invalid();
+    if (pool->concurrent) return lane_alloc_default(pool, size);
     return pool_alloc(pool, size, kAlign);
 }
 

@@ -48,6 +48,25 @@ mpool__block *take_block(mpool_t *pool, mpool__lane *lane, size_t size) {
     return pool_take_block(pool, size);
 }
 
+// The first spare block with at least `need` bytes, unlinked, or NULL.
+mpool__block *take_spare(mpool__lane *lane, size_t need) {
+    for (mpool__block **link = &lane->spare; *link; link = &(*link)->next) {
+        mpool__block *b = *link;
+        if (b->size >= need) {
+            *link = b->next;
+            return b;
+        }
+    }
+    return nullptr;
+}
+
+void add_blocks(const mpool__block *list, mpool_stats_t *out) {
+    for (; list; list = list->next) {
+        out->blocks += 1;
+        out->bytes_reserved += list->size;
+    }
+}
+
 // The allocation when the lane's block is full, or the request large.
 void *refill(mpool_t *pool, mpool__lane *lane, size_t rounded, size_t alignment) {
     size_t need = kBlockHeader + (alignment - kAlign) + rounded;
@@ -57,10 +76,13 @@ void *refill(mpool_t *pool, mpool__lane *lane, size_t rounded, size_t alignment)
         push(&lane->used, b);
         return align_ptr(block_payload(b), alignment);
     }
-    size_t block_size = lane->next_block_size < need ? class_size_for(need) : lane->next_block_size;
-    mpool__block *b = take_block(pool, lane, block_size);
-    if (!b) return nullptr;
-    lane->next_block_size = static_cast<uint32_t>(next_class_size(lane->next_block_size));
+    mpool__block *b = take_spare(lane, need);
+    if (!b) {
+        size_t block_size = lane->next_block_size < need ? class_size_for(need) : lane->next_block_size;
+        b = take_block(pool, lane, block_size);
+        if (!b) return nullptr;
+        lane->next_block_size = static_cast<uint32_t>(next_class_size(lane->next_block_size));
+    }
     if (lane->current) push(&lane->used, lane->current);
     lane->current = b;
     lane->cursor.ptr = block_payload(b);
@@ -89,23 +111,41 @@ void *lane_alloc(mpool_t *pool, size_t size, size_t alignment) {
     return result ? result : fail_no_memory(pool, size);
 }
 
-void lanes_reset(mpool_t *pool) {
+void *lane_alloc_default(mpool_t *pool, size_t size) {
+    mpool__lane *lane = my_lane(pool);
+    if (lane) {
+        char *result = lane->cursor.ptr;
+        size_t size_less_one = size - 1;
+        // As the inline fast path: sizes 1 to the room fit once rounded.
+        if (size_less_one < static_cast<size_t>(lane->cursor.end - result)) {
+            lane->cursor.ptr = result + (size_less_one | (kAlign - 1)) + 1;
+            lane->cursor.requested += size;
+            return result;
+        }
+    }
+    return lane_alloc(pool, size, kAlign);
+}
+
+void lanes_reset(mpool_t *pool, bool keep) {
     for (mpool__lane *lane = first_lane(pool); lane; lane = lane->next) {
-        mpool__block *chain = lane->used;
-        if (lane->current) push(&chain, lane->current);
-        lane->used = lane->current = nullptr;
+        mpool__block *used = lane->used;
+        if (lane->current) push(&used, lane->current);
+        mpool__block *give = lane->spare; // not used since the last clear
+        lane->spare = lane->used = lane->current = nullptr;
         lane->cursor = mpool__cursor{};
-        pool_give_blocks(pool, chain);
+        while (mpool__block *b = used) {
+            used = b->next;
+            push(keep && is_class_size(b->size) ? &lane->spare : &give, b);
+        }
+        pool_give_blocks(pool, give);
     }
 }
 
 void lanes_add_stats(const mpool_t *pool, mpool_stats_t *out) {
     for (const mpool__lane *lane = first_lane(pool); lane; lane = lane->next) {
         out->bytes_allocated += lane->cursor.requested;
-        for (const mpool__block *b = lane->used; b; b = b->next) {
-            out->blocks += 1;
-            out->bytes_reserved += b->size;
-        }
+        add_blocks(lane->used, out);
+        add_blocks(lane->spare, out);
         if (lane->current) {
             out->blocks += 1;
             out->bytes_reserved += lane->current->size;

@@ -217,7 +217,7 @@ void lane_collect_remote_exclusive(mpool__lane *lane) {
 }
 
 void lanes_release(mpool_t *parent) {
-    if (parent->concurrent) lanes_reset(parent);
+    if (parent->concurrent) lanes_reset(parent, false);
     mpool__lane *lane = first_lane(parent);
     parent->lanes.store(0, std::memory_order_relaxed);
     mpool__block *lane_blocks = nullptr;

@@ -45,6 +45,7 @@ struct mpool__lane {
     mpool__cursor cursor;                       // bump pointer into `current`; owner only
     mpool__block *current;                      // block the cursor points into, or NULL
     mpool__block *used;                         // blocks filled before `current`, and large blocks
+    mpool__block *spare;                        // blocks kept by the last clear, not used since
     uint32_t next_block_size;                   // size of the next block to take
     std::atomic<bool> busy;                     // inside an allocation (checked by clear and destroy in debug builds)
 };
@@ -108,9 +109,13 @@ void lanes_release(mpool_t *parent);
 // Allocates from the calling thread's lane of a concurrent pool.
 void *lane_alloc(mpool_t *pool, size_t size, size_t alignment);
 
-// Clear of a concurrent pool: gives back the blocks of every lane's
-// allocations and empties their cursors.
-void lanes_reset(mpool_t *pool);
+// lane_alloc() with the default alignment, bumping the lane's cursor first.
+void *lane_alloc_default(mpool_t *pool, size_t size);
+
+// Clear of a concurrent pool: empties every lane's cursor. With `keep`, as a
+// plain pool's clear: the ordinary blocks each lane used since the last
+// clear become its spares and the rest go back; without, all go back.
+void lanes_reset(mpool_t *pool, bool keep);
 
 // Adds the lanes' allocations to a concurrent pool's figures.
 void lanes_add_stats(const mpool_t *pool, mpool_stats_t *out);

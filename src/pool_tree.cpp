@@ -254,7 +254,7 @@ void mpool_clear(mpool_t *pool) {
     if (!pool) return;
     if (pool->concurrent) lanes_check_idle(pool);
     run_cleanups_and_children(pool);
-    if (pool->concurrent) lanes_reset(pool);
+    if (pool->concurrent) lanes_reset(pool, true);
     mpool__block *unused = pool->spare;
     mpool__block *large = pool->large;
     pool->large = nullptr;

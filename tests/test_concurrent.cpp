@@ -86,18 +86,27 @@ TEST(Concurrent, CleanupsRegisteredFromManyThreadsAllRun) {
     mpool_destroy(pool);
 }
 
-TEST(Concurrent, ClearGivesBackTheThreadsBlocksAndThePoolStaysUsable) {
+// Clear keeps what the threads used (for the next round) and gives back
+// what a round did not use, as for a plain pool.
+TEST(Concurrent, ClearKeepsWhatWasUsedAndGivesBackWhatWasNot) {
     TestSource source;
     mpool_allocator_t *allocator = source.make_allocator();
     mpool_t *pool = concurrent_pool(allocator);
-    std::thread([pool] {
+    auto fill = [pool] {
         for (int i = 0; i < 2000; ++i) mpool_alloc(pool, 100);
-    }).join();
+    };
+    std::thread(fill).join();
     size_t reserved = stats_of(pool).bytes_reserved;
     mpool_clear(pool);
+    EXPECT_EQ(stats_of(pool).bytes_reserved, reserved);
+    EXPECT_EQ(stats_of(pool).bytes_allocated, 0u);
+    size_t requests = source.requests;
+    std::thread(fill).join(); // a new thread adopts the lane and its spares
+    EXPECT_EQ(source.requests, requests);
+    mpool_clear(pool);
+    mpool_clear(pool); // a round that used nothing
     mpool_stats_t after = stats_of(pool);
     EXPECT_LT(after.bytes_reserved, reserved);
-    EXPECT_EQ(after.bytes_allocated, 0u);
     char *p = static_cast<char *>(mpool_alloc(pool, 64));
     ASSERT_NE(p, nullptr);
     std::memset(p, 0, 64);
@@ -174,6 +183,7 @@ TEST(Concurrent, ThreadChurnReusesLanes) {
         b.join();
         mpool_clear(pool);
     }
+    mpool_clear(pool); // gives back the spares: what is left is the pool's block and its lanes
     // The pool's own block and at most two lanes.
     EXPECT_LE(stats_of(pool).blocks, 3u);
     mpool_destroy(pool);
