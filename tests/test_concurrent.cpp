@@ -221,10 +221,8 @@ TEST(Concurrent, CppMakeFromManyThreads) {
         Counted() { alive++; }
         ~Counted() { alive--; }
     };
-    mpool::Options options{};
-    options.flags = MPOOL_CONCURRENT;
     {
-        mpool::Pool pool(options);
+        mpool::Pool pool = mpool::Pool::concurrent();
         std::vector<std::thread> threads;
         for (int t = 0; t < kThreads; ++t)
             threads.emplace_back([&pool] {

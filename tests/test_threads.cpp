@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstring>
 #include <thread>
 #include <vector>
@@ -215,6 +216,40 @@ TEST(Threads, ChildOnAnotherThreadsLaneWithItsOwnAllocatorGoesBackToIt) {
     mpool_allocator_set_max_free(allocator, 0);
     EXPECT_EQ(source.live_blocks, 1u); // the allocator's own record
     mpool_allocator_destroy(allocator);
+}
+
+// Failing each block request in turn while a second thread switches the
+// parent to lanes (the lane's own block request among them): every failure
+// is ENOMEM, children still work on the parent's own list, nothing leaks.
+TEST(Threads, EachSourceFailureWhileLanesStartIsClean) {
+    for (size_t k = 1; k < 20; ++k) {
+        TestSource source;
+        mpool_allocator_t *allocator = source.make_allocator();
+        mpool_options_t options{};
+        options.allocator = allocator;
+        source.fail_request = k + 1; // after the allocator's own record
+        mpool_t *parent = mpool_create_ex(nullptr, &options);
+        if (parent) {
+            mpool_t *mine = mpool_create(parent);
+            std::thread([parent] {
+                for (int i = 0; i < 10; ++i) {
+                    errno = 0;
+                    mpool_t *child = mpool_create(parent);
+                    if (!child) {
+                        EXPECT_EQ(errno, ENOMEM);
+                        continue;
+                    }
+                    void *p = mpool_alloc(child, 3000);
+                    if (p) std::memset(p, 4, 3000);
+                    if (i % 2) mpool_destroy(child);
+                }
+            }).join();
+            if (mine) mpool_destroy(mine);
+            mpool_destroy(parent);
+        }
+        mpool_allocator_destroy(allocator);
+        EXPECT_EQ(source.live_blocks, 0u) << "failing request " << k + 1;
+    }
 }
 
 } // namespace

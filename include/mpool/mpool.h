@@ -148,6 +148,11 @@ typedef struct mpool_options {
 
 /* ---------------------------------------------------------------- pools */
 
+/* Threads: mpool_create, mpool_create_ex and mpool_destroy may run in many
+ * threads at once for children of one parent (and for unrelated pools).
+ * mpool_clear and mpool_destroy of a pool need that no other thread uses
+ * it or any of its descendants meanwhile. */
+
 /* Creates a pool: a child of `parent`, or a root pool when parent is NULL.
  * Same as mpool_create_ex(parent, NULL).
  * Returns NULL with errno ENOMEM when memory could not be had. */
@@ -188,6 +193,12 @@ MPOOL_API void mpool_clear(mpool_t *pool);
 MPOOL_API void mpool_destroy(mpool_t *pool);
 
 /* ---------------------------------------------------------------- allocation */
+
+/* Threads: the calls of this section and the next need the pool to
+ * themselves (one thread at a time), except in a pool created with
+ * MPOOL_CONCURRENT, where any number of threads may call them at once
+ * (mpool_realloc only on an allocation of the calling thread's). What they
+ * return may be used from any thread. */
 
 /* Allocates `size` bytes aligned to MPOOL_ALIGNMENT. The memory is not
  * zeroed and lives until the pool is cleared or destroyed. Size 0 gives a
@@ -236,6 +247,11 @@ MPOOL_API char *mpool_printf(mpool_t *pool, const char *fmt, ...) MPOOL__PRINTF(
 
 /* ---------------------------------------------------------------- cleanups and userdata */
 
+/* Threads: the pool to themselves, except that mpool_cleanup_register and
+ * mpool_pre_cleanup_register may run in many threads at once on a pool
+ * created with MPOOL_CONCURRENT. Cleanups run in the thread that clears or
+ * destroys the pool, and must not throw. */
+
 /* Registers fn(data) to run when the pool is cleared or destroyed, after its
  * children are destroyed. Cleanups run last registered first. Registering the
  * same pair twice registers it twice. The record is kept in the pool's own
@@ -268,6 +284,10 @@ MPOOL_API void *mpool_userdata_get(const mpool_t *pool, const char *key);
 
 /* ---------------------------------------------------------------- tree and tags */
 
+/* Threads: mpool_parent, mpool_is_ancestor and mpool_get_allocator read
+ * links that do not change while the pool lives: any thread. The tag calls
+ * need the pool to themselves. */
+
 /* Tags are names for reports. At most this many bytes of a tag are kept. */
 #define MPOOL_TAG_MAX MPOOL__SIZE(63)
 
@@ -293,6 +313,9 @@ MPOOL_API mpool_allocator_t *mpool_get_allocator(const mpool_t *pool);
 
 /* ---------------------------------------------------------------- statistics */
 
+/* Threads: needs that no thread changes the pool (or, with descendants,
+ * its subtree) meanwhile. */
+
 typedef struct mpool_stats {
     size_t bytes_allocated; /* handed out by allocation calls, as requested */
     size_t bytes_reserved;  /* held in blocks, including unused tails */
@@ -309,6 +332,9 @@ typedef struct mpool_stats {
 MPOOL_API void mpool_get_stats(const mpool_t *pool, int with_descendants, mpool_stats_t *out);
 
 /* ---------------------------------------------------------------- allocators */
+
+/* Threads: every allocator call is thread-safe (the allocator has a lock),
+ * except mpool_allocator_destroy, which needs that no pool uses it. */
 
 /* Where blocks come from. alloc(ctx, size) returns `size` bytes aligned to
  * MPOOL_ALIGNMENT, or NULL; free(ctx, block, size) gets back a block with the

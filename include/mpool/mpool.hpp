@@ -14,8 +14,23 @@
 //
 // Lifetime: a child Pool must be destroyed (or release()d) before its parent
 // is cleared or destroyed, since clearing the parent destroys the child pool
-// itself. Threads: as in mpool.h (child() may be called from several threads
-// on one parent at once; everything else needs one thread at a time).
+// itself.
+//
+// Threads: as in mpool.h. child() may be called from many threads on one
+// parent at once, and each thread's children are then linked and recycled
+// without a lock; so a server gives each request its own child:
+//
+//     mpool::Pool server;                        // shared, long-lived
+//     void worker(mpool::PoolRef server) {       // in every worker thread
+//         for (;;) {
+//             mpool::Pool request = server.child();
+//             handle(request);                   // allocate freely
+//         }                                      // gone at the end of the loop body
+//     }
+//
+// A pool made by Pool::concurrent() may also be allocated from (allocate,
+// make, make_array, strings, on_cleanup) by many threads at once. Every
+// other call needs the pool to itself.
 #ifndef MPOOL_MPOOL_HPP
 #define MPOOL_MPOOL_HPP
 
@@ -222,6 +237,12 @@ public:
     explicit Pool(const Options &options) : Pool(nullptr, &options) {}
     // Takes ownership of a pool made with the C API (not NULL).
     static Pool adopt(mpool_t *pool) noexcept { return Pool(pool); }
+    // A root pool that many threads may allocate from at once
+    // (MPOOL_CONCURRENT added to the options' flags).
+    static Pool concurrent(Options options = {}) {
+        options.flags |= MPOOL_CONCURRENT;
+        return Pool(options);
+    }
 
     Pool(Pool &&other) noexcept : PoolRef(std::exchange(other.pool_, nullptr)) {}
     Pool &operator=(Pool &&other) noexcept {
