@@ -79,6 +79,34 @@ inline constexpr unsigned kClassCount =
 
 static_assert(std::has_single_bit(kMinClass) && std::has_single_bit(kMaxClass), "block sizes are 2^k - slack");
 
+// Block lists, singly linked through `next`.
+
+inline void push_block(mpool__block **list, mpool__block *b) {
+    b->next = *list;
+    *list = b;
+}
+
+// Unlinks and returns the first block of *list with at least `need` bytes,
+// or NULL.
+inline mpool__block *take_first_fitting(mpool__block **list, size_t need) {
+    for (mpool__block **link = list; *link; link = &(*link)->next) {
+        mpool__block *b = *link;
+        if (b->size >= need) {
+            *link = b->next;
+            return b;
+        }
+    }
+    return nullptr;
+}
+
+// Adds the list's blocks to statistics.
+inline void add_block_stats(const mpool__block *list, mpool_stats_t *out) {
+    for (; list; list = list->next) {
+        out->blocks += 1;
+        out->bytes_reserved += list->size;
+    }
+}
+
 // Everything below is used on allocation paths.
 
 // No object may be larger than PTRDIFF_MAX (pointer differences must hold

@@ -19,29 +19,12 @@ using namespace mpool::detail;
 
 namespace {
 
-void push(mpool__block **list, mpool__block *b) {
-    b->next = *list;
-    *list = b;
-}
-
-// Takes the first spare block with at least `need` bytes, or NULL.
-mpool__block *take_spare(mpool_t *pool, size_t need) {
-    for (mpool__block **link = &pool->spare; *link; link = &(*link)->next) {
-        mpool__block *b = *link;
-        if (b->size >= need) {
-            *link = b->next;
-            return b;
-        }
-    }
-    return nullptr;
-}
-
 // An allocation in a block of its own.
 void *alloc_large(mpool_t *pool, size_t size, size_t rounded, size_t alignment) {
     size_t block_size = kBlockHeader + (alignment - kAlign) + rounded; // cannot wrap: rounded <= kMaxRequest + kAlign
     mpool__block *b = pool_take_block(pool, block_size);
     if (!b) return fail_no_memory(pool, size);
-    push(&pool->large, b);
+    push_block(&pool->large, b);
     pool->cursor.requested += size;
     return align_ptr(block_payload(b), alignment);
 }
@@ -49,7 +32,7 @@ void *alloc_large(mpool_t *pool, size_t size, size_t rounded, size_t alignment) 
 // An allocation in a fresh ordinary block (spare or new).
 void *alloc_in_new_block(mpool_t *pool, size_t size, size_t rounded, size_t alignment) {
     size_t need = kBlockHeader + (alignment - kAlign) + rounded;
-    mpool__block *b = take_spare(pool, need);
+    mpool__block *b = take_first_fitting(&pool->spare, need);
     if (!b) {
         size_t block_size = pool->next_block_size;
         if (block_size < need) block_size = class_size_for(need);
@@ -62,10 +45,10 @@ void *alloc_in_new_block(mpool_t *pool, size_t size, size_t rounded, size_t alig
     char *result = carve(&ptr, end, rounded, alignment);
     pool->cursor.requested += size;
     if (end - ptr >= pool->cursor.end - pool->cursor.ptr) {
-        if (pool->current != home_block(pool)) push(&pool->retired, pool->current);
+        if (pool->current != home_block(pool)) push_block(&pool->retired, pool->current);
         set_current(pool, b, ptr);
     } else {
-        push(&pool->retired, b);
+        push_block(&pool->retired, b);
     }
     return result;
 }

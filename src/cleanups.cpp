@@ -83,7 +83,7 @@ bool has_lane_children(const mpool_t *pool) {
 // start when a second thread shows up), so they go first.
 void destroy_children(mpool_t *pool) {
     for (mpool__lane *lane = first_lane(pool); lane; lane = lane->next) {
-        lane_collect_remote_exclusive(lane);
+        lane_collect_remote(lane, false);
         while (lane->children) destroy_pool(lane->children, true);
     }
     while (pool->first_child) destroy_pool(pool->first_child, true);

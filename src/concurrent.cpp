@@ -31,11 +31,6 @@ mpool__lane *my_lane(mpool_t *pool) {
     return lane;
 }
 
-void push(mpool__block **list, mpool__block *b) {
-    b->next = *list;
-    *list = b;
-}
-
 // A block for the lane: cached, else from the allocator; charged to the
 // pool's limits either way.
 mpool__block *take_block(mpool_t *pool, mpool__lane *lane, size_t size) {
@@ -48,42 +43,23 @@ mpool__block *take_block(mpool_t *pool, mpool__lane *lane, size_t size) {
     return pool_take_block(pool, size);
 }
 
-// The first spare block with at least `need` bytes, unlinked, or NULL.
-mpool__block *take_spare(mpool__lane *lane, size_t need) {
-    for (mpool__block **link = &lane->spare; *link; link = &(*link)->next) {
-        mpool__block *b = *link;
-        if (b->size >= need) {
-            *link = b->next;
-            return b;
-        }
-    }
-    return nullptr;
-}
-
-void add_blocks(const mpool__block *list, mpool_stats_t *out) {
-    for (; list; list = list->next) {
-        out->blocks += 1;
-        out->bytes_reserved += list->size;
-    }
-}
-
 // The allocation when the lane's block is full, or the request large.
 void *refill(mpool_t *pool, mpool__lane *lane, size_t rounded, size_t alignment) {
     size_t need = kBlockHeader + (alignment - kAlign) + rounded;
     if (rounded > MPOOL_LARGE_THRESHOLD) {
         mpool__block *b = pool_take_block(pool, need);
         if (!b) return nullptr;
-        push(&lane->used, b);
+        push_block(&lane->used, b);
         return align_ptr(block_payload(b), alignment);
     }
-    mpool__block *b = take_spare(lane, need);
+    mpool__block *b = take_first_fitting(&lane->spare, need);
     if (!b) {
         size_t block_size = lane->next_block_size < need ? class_size_for(need) : lane->next_block_size;
         b = take_block(pool, lane, block_size);
         if (!b) return nullptr;
         lane->next_block_size = static_cast<uint32_t>(next_class_size(lane->next_block_size));
     }
-    if (lane->current) push(&lane->used, lane->current);
+    if (lane->current) push_block(&lane->used, lane->current);
     lane->current = b;
     lane->cursor.ptr = block_payload(b);
     lane->cursor.end = block_end(b);
@@ -129,13 +105,13 @@ void *lane_alloc_default(mpool_t *pool, size_t size) {
 void lanes_reset(mpool_t *pool, bool keep) {
     for (mpool__lane *lane = first_lane(pool); lane; lane = lane->next) {
         mpool__block *used = lane->used;
-        if (lane->current) push(&used, lane->current);
+        if (lane->current) push_block(&used, lane->current);
         mpool__block *give = lane->spare; // not used since the last clear
         lane->spare = lane->used = lane->current = nullptr;
         lane->cursor = mpool__cursor{};
         while (mpool__block *b = used) {
             used = b->next;
-            push(keep && is_class_size(b->size) ? &lane->spare : &give, b);
+            push_block(keep && is_class_size(b->size) ? &lane->spare : &give, b);
         }
         pool_give_blocks(pool, give);
     }
@@ -144,8 +120,8 @@ void lanes_reset(mpool_t *pool, bool keep) {
 void lanes_add_stats(const mpool_t *pool, mpool_stats_t *out) {
     for (const mpool__lane *lane = first_lane(pool); lane; lane = lane->next) {
         out->bytes_allocated += lane->cursor.requested;
-        add_blocks(lane->used, out);
-        add_blocks(lane->spare, out);
+        add_block_stats(lane->used, out);
+        add_block_stats(lane->spare, out);
         if (lane->current) {
             out->blocks += 1;
             out->bytes_reserved += lane->current->size;

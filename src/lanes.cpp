@@ -165,21 +165,6 @@ void lane_give_blocks(mpool__lane *lane, mpool__block *chain) {
     allocator_give(lane->parent->allocator, rest);
 }
 
-void lane_link(mpool__lane *lane, mpool_t *child) {
-    child->prev_sibling = nullptr;
-    child->next_sibling = lane->children;
-    if (lane->children) lane->children->prev_sibling = child;
-    lane->children = child;
-}
-
-void lane_unlink(mpool__lane *lane, mpool_t *child) {
-    if (child->prev_sibling)
-        child->prev_sibling->next_sibling = child->next_sibling;
-    else
-        lane->children = child->next_sibling;
-    if (child->next_sibling) child->next_sibling->prev_sibling = child->prev_sibling;
-}
-
 void lane_push_remote(mpool__lane *lane, mpool_t *child) {
     child->detached = true;
     mpool_t *head = lane->remote.load(std::memory_order_relaxed);
@@ -188,30 +173,18 @@ void lane_push_remote(mpool__lane *lane, mpool_t *child) {
     } while (!lane->remote.compare_exchange_weak(head, child, std::memory_order_release, std::memory_order_relaxed));
 }
 
-void lane_collect_remote(mpool__lane *lane) {
+void lane_collect_remote(mpool__lane *lane, bool owner) {
     if (!lane->remote.load(std::memory_order_relaxed)) return;
     mpool_t *child = lane->remote.exchange(nullptr, std::memory_order_acquire);
     while (child) {
         mpool_t *next = child->first_child;
         mpool__block *blocks = child->spare; // the header lives in these: read all first
         mpool_allocator *allocator = child->allocator;
-        lane_unlink(lane, child);
-        if (allocator == lane->parent->allocator)
+        remove_child(&lane->children, child);
+        if (owner && allocator == lane->parent->allocator)
             lane_give_blocks(lane, blocks);
         else
             allocator_give(allocator, blocks);
-        child = next;
-    }
-}
-
-void lane_collect_remote_exclusive(mpool__lane *lane) {
-    mpool_t *child = lane->remote.exchange(nullptr, std::memory_order_acquire);
-    while (child) {
-        mpool_t *next = child->first_child;
-        mpool__block *blocks = child->spare; // the header lives in these: read all first
-        mpool_allocator *allocator = child->allocator;
-        lane_unlink(lane, child);
-        allocator_give(allocator, blocks);
         child = next;
     }
 }

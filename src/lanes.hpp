@@ -9,7 +9,7 @@
 //   even, not 0        a second thread has created a child: the word points
 //                      to the first of the parent's lanes, one per thread.
 // A lane holds the children its thread created (only that thread links and
-// unlinks them) and a small cache of idle blocks for them, so that a
+// unlinks them, with push_child/remove_child on lane->children) and a small cache of idle blocks for them, so that a
 // create/fill/destroy cycle on a lane takes no lock. A child destroyed by
 // another thread is run down there (cleanups, children), then pushed on the
 // lane's `remote` stack with its blocks; the owner unlinks it and takes the
@@ -72,9 +72,10 @@ inline mpool__lane *lane_of(const mpool_t *child) {
 // True when the calling thread owns the lane.
 bool lane_is_mine(const mpool__lane *lane);
 
-// Owner only: unlinks the children other threads destroyed and takes their
-// blocks.
-void lane_collect_remote(mpool__lane *lane);
+// Unlinks the children other threads destroyed and takes their blocks: into
+// the lane's cache for its owner; to the allocator for a thread that owns
+// the whole parent (a teardown), which must not touch the cache.
+void lane_collect_remote(mpool__lane *lane, bool owner);
 
 // Owner only: an idle block of exactly `size` from the cache, or NULL.
 mpool__block *lane_take_block(mpool__lane *lane, size_t size);
@@ -83,21 +84,12 @@ mpool__block *lane_take_block(mpool__lane *lane, size_t size);
 // the rest to the allocator.
 void lane_give_blocks(mpool__lane *lane, mpool__block *chain);
 
-// Owner only, or a thread that owns the whole parent: links and unlinks.
-void lane_link(mpool__lane *lane, mpool_t *child);
-void lane_unlink(mpool__lane *lane, mpool_t *child);
-
 // Another thread's child: queue it for its lane's owner. Its blocks (home
 // last) must be in `spare`, its charge released.
 void lane_push_remote(mpool__lane *lane, mpool_t *child);
 
 // The first lane of a parent, or NULL when it has none.
 mpool__lane *first_lane(const mpool_t *parent);
-
-// Teardown (the caller owns the parent and everything under it): unlinks
-// every remotely destroyed child of the lane and gives its blocks to the
-// allocator.
-void lane_collect_remote_exclusive(mpool__lane *lane);
 
 // Destroy of the parent: gives back every lane's cache, its allocation
 // blocks and the lanes themselves, and forgets them in their owners'

@@ -74,6 +74,23 @@ inline mpool__block *home_block(const mpool_t *pool) {
     return reinterpret_cast<mpool__block *>(reinterpret_cast<uintptr_t>(pool) - kBlockHeader);
 }
 
+// A list of children: newest first, doubly linked through the sibling
+// pointers. A parent has one (first_child), and so has each of its lanes.
+inline void push_child(mpool_t **head, mpool_t *child) {
+    child->prev_sibling = nullptr;
+    child->next_sibling = *head;
+    if (*head) (*head)->prev_sibling = child;
+    *head = child;
+}
+
+inline void remove_child(mpool_t **head, mpool_t *child) {
+    if (child->prev_sibling)
+        child->prev_sibling->next_sibling = child->next_sibling;
+    else
+        *head = child->next_sibling;
+    if (child->next_sibling) child->next_sibling->prev_sibling = child->prev_sibling;
+}
+
 // The pool's own limit (has_limit set): just after the header.
 inline mpool__limit *limit_of(mpool_t *pool) {
     return reinterpret_cast<mpool__limit *>(reinterpret_cast<char *>(pool) + kPoolHeader);

@@ -23,20 +23,6 @@ using namespace mpool::detail;
 
 namespace {
 
-void link_child_locked(mpool_t *parent, mpool_t *child) {
-    child->next_sibling = parent->first_child;
-    if (parent->first_child) parent->first_child->prev_sibling = child;
-    parent->first_child = child;
-}
-
-void unlink_child_locked(mpool_t *parent, mpool_t *child) {
-    if (child->prev_sibling)
-        child->prev_sibling->next_sibling = child->next_sibling;
-    else
-        parent->first_child = child->next_sibling;
-    if (child->next_sibling) child->next_sibling->prev_sibling = child->prev_sibling;
-}
-
 // The home block's size: the options', else what the parent's children
 // needed, else the default for a root and the smallest for a child.
 size_t home_block_size(const mpool_t *parent, const mpool__lane *lane, const mpool_options_t *options) {
@@ -154,7 +140,7 @@ void destroy_pool(mpool_t *pool, bool exclusive) {
             lane_push_remote(lane, pool);
             return;
         }
-        lane_unlink(lane, pool);
+        remove_child(&lane->children, pool);
         if (mine && parent->allocator == allocator)
             lane_give_blocks(lane, home);
         else
@@ -164,12 +150,12 @@ void destroy_pool(mpool_t *pool, bool exclusive) {
     // The header lives in `home`: nothing of the pool is read once it is given.
     if (parent && parent->allocator == allocator) {
         std::lock_guard guard(allocator->lock);
-        unlink_child_locked(parent, pool);
+        remove_child(&parent->first_child, pool);
         allocator_give_locked(allocator, home);
     } else {
         if (parent) {
             std::lock_guard guard(parent->allocator->lock);
-            unlink_child_locked(parent, pool);
+            remove_child(&parent->first_child, pool);
         }
         allocator_give(allocator, home);
     }
@@ -188,7 +174,7 @@ mpool_t *mpool_create_ex(mpool_t *parent, const mpool_options_t *options) {
     bool concurrent = (flags & MPOOL_CONCURRENT) != 0;
     mpool_oom_fn oom = options && options->oom ? options->oom : parent ? parent->oom : nullptr;
     mpool__lane *lane = parent ? lane_for_new_child(parent) : nullptr;
-    if (lane) lane_collect_remote(lane);
+    if (lane) lane_collect_remote(lane, true);
     size_t limit = options ? options->limit : 0;
     // A concurrent pool's own block holds only its header and records.
     size_t block_size = concurrent ? class_size_for(kBlockHeader + kPoolHeader + (limit ? kLimitRecord : 0) + kConcurrentRecord)
@@ -214,7 +200,7 @@ mpool_t *mpool_create_ex(mpool_t *parent, const mpool_options_t *options) {
         if (home) {
             pool = new (block_payload(home)) mpool_pool{};
             pool->parent = parent;
-            if (link_now) link_child_locked(parent, pool);
+            if (link_now) push_child(&parent->first_child, pool);
         }
     }
     if (!home) {
@@ -242,10 +228,10 @@ mpool_t *mpool_create_ex(mpool_t *parent, const mpool_options_t *options) {
     if (options && options->tag) mpool_set_tag(pool, options->tag);
     home->next = reinterpret_cast<mpool__block *>(lane); // see lane_of()
     if (lane) {
-        lane_link(lane, pool);
+        push_child(&lane->children, pool);
     } else if (parent && !link_now) {
         std::lock_guard guard(parent->allocator->lock);
-        link_child_locked(parent, pool);
+        push_child(&parent->first_child, pool);
     }
     return pool;
 }

@@ -11,13 +11,6 @@ using namespace mpool::detail;
 
 namespace {
 
-void add_blocks(const mpool__block *list, mpool_stats_t *out) {
-    for (; list; list = list->next) {
-        out->blocks += 1;
-        out->bytes_reserved += list->size;
-    }
-}
-
 size_t count_cleanups(const mpool__cleanup *list) {
     size_t n = 0;
     for (; list; list = list->next) ++n;
@@ -41,9 +34,9 @@ void add_pool(const mpool_t *pool, mpool_stats_t *out) {
         out->blocks += 1;
         out->bytes_reserved += pool->current->size;
     }
-    add_blocks(pool->retired, out);
-    add_blocks(pool->spare, out);
-    add_blocks(pool->large, out);
+    add_block_stats(pool->retired, out);
+    add_block_stats(pool->spare, out);
+    add_block_stats(pool->large, out);
     for (const mpool__lane *lane = first_lane(pool); lane; lane = lane->next) {
         out->blocks += 1;
         out->bytes_reserved += MPOOL_MIN_BLOCK_SIZE;
