@@ -69,10 +69,10 @@ mpool__lane *adopt(mpool__lane *first, mpool__lanes_thread *me) {
 
 // Makes a lane for the calling thread and publishes it on the parent.
 mpool__lane *make_lane(mpool_t *parent, mpool__lanes_thread *me) {
-    static_assert(sizeof(mpool__lane) <= MPOOL_MIN_BLOCK_SIZE - kBlockHeader, "a lane fits in the smallest block");
-    mpool__block *b = pool_take_block(parent, MPOOL_MIN_BLOCK_SIZE);
+    mpool__block *b = pool_take_block(parent, kLaneBlockSize);
     if (!b) return nullptr;
-    auto *lane = new (block_payload(b)) mpool__lane{};
+    auto *lane = new (align_ptr(block_payload(b), kCacheLine)) mpool__lane{};
+    lane->block = b;
     lane->parent = parent;
     lane->next_block_size = parent->next_block_size;
     lane->child_need = parent->child_need.load(std::memory_order_relaxed);
@@ -87,8 +87,6 @@ mpool__lane *make_lane(mpool_t *parent, mpool__lanes_thread *me) {
                                                   std::memory_order_acquire));
     return lane;
 }
-
-mpool__block *lane_block(mpool__lane *lane) { return reinterpret_cast<mpool__block *>(reinterpret_cast<char *>(lane) - kBlockHeader); }
 
 } // namespace
 
@@ -199,7 +197,7 @@ void lanes_release(mpool_t *parent) {
         for (; lane; lane = lane->next) {
             if (mpool__lanes_thread *owner = lane->owner.load(std::memory_order_relaxed)) forget_locked(owner, lane);
             empty_cache(lane);
-            mpool__block *b = lane_block(lane);
+            mpool__block *b = lane->block;
             b->next = lane_blocks;
             lane_blocks = b;
         }

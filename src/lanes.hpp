@@ -31,13 +31,20 @@
 
 struct mpool__lanes_thread; // a thread's record of the lanes it owns
 
+inline constexpr size_t kCacheLine = 64;
+
+// The first cache line holds what other threads read (looking for their own
+// lane) or write (queueing a child they destroyed); the owner's working
+// fields start on a line of their own, so that looking up a lane never
+// steals the cache line its owner is writing.
 struct mpool__lane {
     mpool__lane *next;                          // next lane of the same parent; fixed once published
     mpool_t *parent;                            // the pool it belongs to: whose children it holds
     std::atomic<mpool__lanes_thread *> owner;   // the thread using it; NULL once that thread exited
     mpool__lane *owner_next;                    // in the owner's list; guarded by the global lock
-    mpool_t *children;                          // newest first, linked by sibling pointers; owner only
     std::atomic<mpool_t *> remote;              // destroyed elsewhere, awaiting unlink (linked by first_child)
+    mpool__block *block;                        // the block this lane lives in
+    alignas(kCacheLine) mpool_t *children;      // newest first, linked by sibling pointers; owner only
     size_t child_need;                          // like the parent's, for this thread's children; owner only
     size_t cache_bytes;                         // bytes in `cache`
     mpool__block *cache[mpool::detail::kClassCount]; // idle ordinary blocks for this lane's children
@@ -51,6 +58,10 @@ struct mpool__lane {
 };
 
 namespace mpool::detail {
+
+// The block a lane lives in: room for the lane on a cache-line boundary.
+inline constexpr size_t kLaneBlockSize = 512 - MPOOL_BLOCK_SLACK;
+static_assert(kBlockHeader + sizeof(mpool__lane) + kCacheLine <= kLaneBlockSize, "a lane fits in its block");
 
 inline constexpr size_t kLaneCacheBytes = size_t{256} << 10; // most idle bytes a lane keeps
 inline constexpr unsigned kLaneCachePerSize = 4;             // most idle blocks of one size

@@ -39,7 +39,7 @@ void add_pool(const mpool_t *pool, mpool_stats_t *out) {
     add_block_stats(pool->large, out);
     for (const mpool__lane *lane = first_lane(pool); lane; lane = lane->next) {
         out->blocks += 1;
-        out->bytes_reserved += MPOOL_MIN_BLOCK_SIZE;
+        out->bytes_reserved += lane->block->size;
     }
     for_each_child(pool, [out](const mpool_t *) { out->children += 1; });
     out->cleanups += count_cleanups(pool->cleanups) + count_cleanups(pool->pre_cleanups);
