@@ -126,6 +126,12 @@ void *mpool_realloc(mpool_t *pool, void *ptr, size_t old_size, size_t new_size) 
     size_t old_rounded, new_rounded;
     if (!align_up(old_size ? old_size : 1, kAlign, &old_rounded)) return fail_invalid();
     if (!align_up(new_size ? new_size : 1, kAlign, &new_rounded)) return fail_no_memory(pool, new_size);
+    if (pool->concurrent) { // no shared cursor or counter to adjust: shrink in place, grow by copying
+        if (new_size <= old_size) return ptr;
+        void *moved = pool_alloc(pool, new_size, kAlign);
+        if (moved) std::memcpy(moved, ptr, old_size);
+        return moved;
+    }
     // The most recent allocation grows or shrinks where it is.
     if (p + old_rounded == pool->cursor.ptr && new_rounded <= static_cast<size_t>(pool->cursor.end - p)) {
         pool->cursor.ptr = p + new_rounded;

@@ -151,6 +151,20 @@ TEST(Concurrent, StringsAndReallocWork) {
     mpool_destroy(pool);
 }
 
+TEST(Concurrent, ReallocShrinksInPlaceAndGrowsByCopying) {
+    mpool_t *pool = concurrent_pool();
+    char *p = static_cast<char *>(mpool_alloc(pool, 100));
+    std::memset(p, 9, 100);
+    size_t allocated = stats_of(pool).bytes_allocated;
+    EXPECT_EQ(mpool_realloc(pool, p, 100, 40), p);
+    EXPECT_EQ(stats_of(pool).bytes_allocated, allocated);
+    char *q = static_cast<char *>(mpool_realloc(pool, p, 40, 400));
+    ASSERT_NE(q, nullptr);
+    EXPECT_NE(q, p);
+    EXPECT_EQ(q[39], 9);
+    mpool_destroy(pool);
+}
+
 TEST(Concurrent, ChildrenFromManyThreads) {
     mpool_t *pool = concurrent_pool();
     std::vector<std::thread> threads;

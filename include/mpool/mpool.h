@@ -142,8 +142,9 @@ typedef struct mpool_options {
  * that no other thread uses the pool at that moment; debug builds abort when
  * a clear or destroy overlaps an allocation. Creating children is safe from
  * any thread, as for every pool. mpool_printf formats twice in such a pool
- * (there is no shared current block to format into), and realloc always
- * copies. A pool without the flag pays nothing for it. */
+ * (there is no shared current block to format into), mpool_realloc grows by
+ * copying and shrinks in place without changing bytes_allocated. A pool
+ * without the flag pays nothing for it. */
 #define MPOOL_CONCURRENT 1u
 
 /* ---------------------------------------------------------------- pools */
