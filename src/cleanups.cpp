@@ -5,7 +5,8 @@
 // allocation. A killed record goes on a free list and is reused by the next
 // registration. Each list runs newest first and is popped before each call,
 // so a record registered while its list runs also runs, and a cleanup may
-// kill another.
+// kill another. In a concurrent pool, threads register at once: the record
+// is pushed with a compare-and-swap and killed records are not reused.
 #include <atomic>
 #include <cerrno>
 #include <cstring>
