@@ -195,9 +195,7 @@ TEST(AllocatorSource, FailingSourceFailsCreation) {
 TEST(AllocatorSource, NullSourceMeansMalloc) {
     mpool_allocator_t *allocator = mpool_allocator_create(nullptr);
     ASSERT_NE(allocator, nullptr);
-    mpool_options_t options{};
-    options.allocator = allocator;
-    mpool_t *pool = mpool_create_ex(nullptr, &options);
+    mpool_t *pool = root_on(allocator);
     ASSERT_NE(mpool_alloc(pool, 100), nullptr);
     mpool_destroy(pool);
     mpool_allocator_destroy(allocator);

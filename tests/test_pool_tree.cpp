@@ -118,9 +118,7 @@ TEST_F(PoolTree, ClearLeavesNoChildren) {
 TEST_F(PoolTree, ClearKeepsOrdinaryBlocks) {
     TestSource source;
     mpool_allocator_t *allocator = source.make_allocator();
-    mpool_options_t options{};
-    options.allocator = allocator;
-    mpool_t *pool = mpool_create_ex(nullptr, &options);
+    mpool_t *pool = root_on(allocator);
     for (int i = 0; i < 1000; ++i) mpool_alloc(pool, 100);
     mpool_stats_t before = stats_of(pool);
     ASSERT_GT(before.blocks, 1u);

@@ -74,9 +74,7 @@ TEST(SeedScenario, TenThreadsEachFillTheirOwnChildOfASharedParent) {
 TEST(SeedScenario, IdleBlocksAreTrimmed) {
     TestSource source;
     mpool_allocator_t *allocator = source.make_allocator();
-    mpool_options_t options{};
-    options.allocator = allocator;
-    mpool_t *pool = mpool_create_ex(nullptr, &options);
+    mpool_t *pool = root_on(allocator);
     for (int i = 0; i < 5000; ++i) mpool_alloc(pool, 200);
     mpool_destroy(pool);
     size_t idle = mpool_allocator_idle_bytes(allocator);

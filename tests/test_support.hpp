@@ -51,6 +51,13 @@ private:
     }
 };
 
+// A root pool that takes its blocks from `allocator`.
+inline mpool_t *root_on(mpool_allocator_t *allocator) {
+    mpool_options_t options{};
+    options.allocator = allocator;
+    return mpool_create_ex(nullptr, &options);
+}
+
 inline mpool_stats_t stats_of(const mpool_t *pool, bool with_descendants = false) {
     mpool_stats_t s;
     mpool_get_stats(pool, with_descendants ? 1 : 0, &s);

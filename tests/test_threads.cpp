@@ -37,14 +37,20 @@ void churn_children(mpool_t *parent, int id, std::atomic<int> *bad) {
     }
 }
 
-TEST(Threads, ChildrenOfOneParentChurnSafelyAcrossThreads) {
-    mpool_t *parent = mpool_create(nullptr);
+// kThreads threads churn children of `parent` at once; every pattern must
+// hold and no child may be left.
+void churn_from_every_thread(mpool_t *parent) {
     std::atomic<int> bad{0};
     std::vector<std::thread> threads;
     for (int t = 0; t < kThreads; ++t) threads.emplace_back(churn_children, parent, t + 1, &bad);
     for (std::thread &t : threads) t.join();
     EXPECT_EQ(bad.load(), 0);
     EXPECT_EQ(stats_of(parent).children, 0u);
+}
+
+TEST(Threads, ChildrenOfOneParentChurnSafelyAcrossThreads) {
+    mpool_t *parent = mpool_create(nullptr);
+    churn_from_every_thread(parent);
     mpool_destroy(parent);
 }
 
@@ -98,9 +104,7 @@ mpool_t *child_from_another_thread(mpool_t *parent) {
 TEST(Threads, ChildDestroyedByAnotherThreadIsCollected) {
     TestSource source;
     mpool_allocator_t *allocator = source.make_allocator();
-    mpool_options_t options{};
-    options.allocator = allocator;
-    mpool_t *parent = mpool_create_ex(nullptr, &options);
+    mpool_t *parent = root_on(allocator);
     mpool_destroy(mpool_create(parent)); // this thread first
     std::vector<mpool_t *> made(50);
     std::thread maker([&] {
@@ -141,12 +145,7 @@ TEST(Threads, ClearOfASharedParentLeavesItUsableFromEveryThread) {
     mpool_create(parent);
     mpool_clear(parent);
     EXPECT_EQ(stats_of(parent).children, 0u);
-    std::atomic<int> bad{0};
-    std::vector<std::thread> threads;
-    for (int t = 0; t < kThreads; ++t) threads.emplace_back(churn_children, parent, t + 1, &bad);
-    for (std::thread &t : threads) t.join();
-    EXPECT_EQ(bad.load(), 0);
-    EXPECT_EQ(stats_of(parent).children, 0u);
+    churn_from_every_thread(parent);
     mpool_destroy(parent);
 }
 
@@ -155,9 +154,7 @@ TEST(Threads, ClearOfASharedParentLeavesItUsableFromEveryThread) {
 TEST(Threads, ThreadChurnLeavesBoundedIdleMemoryAndNoLeak) {
     TestSource source;
     mpool_allocator_t *allocator = source.make_allocator();
-    mpool_options_t options{};
-    options.allocator = allocator;
-    mpool_t *parent = mpool_create_ex(nullptr, &options);
+    mpool_t *parent = root_on(allocator);
     for (int generation = 0; generation < 30; ++generation) {
         std::vector<std::thread> threads;
         for (int t = 0; t < 2; ++t)
@@ -181,9 +178,7 @@ TEST(Threads, ThreadChurnLeavesBoundedIdleMemoryAndNoLeak) {
 TEST(Threads, ExitedThreadsCachedBlocksGoBackToTheAllocator) {
     TestSource source;
     mpool_allocator_t *allocator = source.make_allocator();
-    mpool_options_t options{};
-    options.allocator = allocator;
-    mpool_t *parent = mpool_create_ex(nullptr, &options);
+    mpool_t *parent = root_on(allocator);
     mpool_destroy(mpool_create(parent));
     size_t idle_before = mpool_allocator_idle_bytes(allocator);
     std::thread([parent] {
