@@ -86,6 +86,14 @@ inline void push_block(mpool__block **list, mpool__block *b) {
     *list = b;
 }
 
+// Moves every block of `list` onto *to.
+inline void move_blocks(mpool__block **to, mpool__block *list) {
+    while (mpool__block *b = list) {
+        list = b->next;
+        push_block(to, b);
+    }
+}
+
 // Unlinks and returns the first block of *list with at least `need` bytes,
 // or NULL.
 inline mpool__block *take_first_fitting(mpool__block **list, size_t need) {

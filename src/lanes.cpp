@@ -44,11 +44,8 @@ void forget_locked(mpool__lanes_thread *owner, mpool__lane *lane) {
 void empty_cache(mpool__lane *lane) {
     mpool__block *chain = nullptr;
     for (mpool__block *&list : lane->cache) {
-        while (mpool__block *b = list) {
-            list = b->next;
-            b->next = chain;
-            chain = b;
-        }
+        move_blocks(&chain, list);
+        list = nullptr;
     }
     lane->cache_bytes = 0;
     allocator_give(lane->parent->allocator, chain);

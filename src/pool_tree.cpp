@@ -51,15 +51,6 @@ size_t decayed_maximum(size_t need, size_t used) {
     return used > decayed ? used : decayed;
 }
 
-void append_chain(mpool__block **chain, mpool__block *list) {
-    while (list) {
-        mpool__block *next = list->next;
-        list->next = *chain;
-        *chain = list;
-        list = next;
-    }
-}
-
 // The ordinary blocks used since the last clear, home excluded, as one chain.
 mpool__block *take_used_blocks(mpool_t *pool) {
     mpool__block *chain = pool->retired;
@@ -129,8 +120,8 @@ void destroy_pool(mpool_t *pool, bool exclusive) {
                                  std::memory_order_relaxed);
     }
     mpool__block *chain = take_used_blocks(pool);
-    append_chain(&chain, pool->spare);
-    append_chain(&chain, pool->large);
+    move_blocks(&chain, pool->spare);
+    move_blocks(&chain, pool->large);
     mpool__block *home = home_block(pool);
     home->next = chain;
     pool_release_charge(pool, home);
@@ -199,7 +190,6 @@ mpool_t *mpool_create_ex(mpool_t *parent, const mpool_options_t *options) {
         home = allocator_take_locked(allocator, block_size);
         if (home) {
             pool = new (block_payload(home)) mpool_pool{};
-            pool->parent = parent;
             if (link_now) push_child(&parent->first_child, pool);
         }
     }
@@ -248,7 +238,7 @@ void mpool_clear(mpool_t *pool) {
     reset_cursor_to_home(pool);
     pool->cursor.requested = 0;
     keep_tag_across_reset(pool);
-    append_chain(&large, unused);
+    move_blocks(&large, unused);
     pool_give_blocks(pool, large);
 }
 

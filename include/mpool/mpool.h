@@ -49,11 +49,9 @@ extern "C" {
 #if defined(__GNUC__) || defined(__clang__)
 #define MPOOL__PRINTF(fmt_index, first_arg) __attribute__((format(printf, fmt_index, first_arg)))
 #define MPOOL__SENTINEL __attribute__((sentinel))
-#define MPOOL__UNLIKELY(x) __builtin_expect(!!(x), 0)
 #else
 #define MPOOL__PRINTF(fmt_index, first_arg)
 #define MPOOL__SENTINEL
-#define MPOOL__UNLIKELY(x) (x)
 #endif
 
 /* Casts that read as casts in either language (user code may build with
