@@ -1,17 +1,23 @@
-// allocator.cpp - idle-block free lists in front of a block source.
+// allocator.cpp - idle-block free lists in front of a block source, and the
+// block caches that lanes keep in front of the lists.
 //
 // Ordinary blocks come in a few sizes (2^k - slack), one LIFO list each, so
-// taking and giving one is O(1). Blocks of other sizes (large allocations)
-// share one list searched first-fit, accepting a block at most 1/8 larger
-// than asked; the list stays short because max_free bounds it.
+// taking and giving one is O(1). Blocks of other sizes share one list
+// searched first-fit, accepting a block at most 1/8 larger than asked (and
+// never larger than the caller can take: a limit may leave no room for
+// more); the list stays short because max_free bounds it.
 //
-// Two bounds keep idle memory in check, neither of them on a timer:
-// - max_free: a block that would take idle_bytes past it goes back to the
-//   source at once;
+// Bounds on idle memory, none of them on a timer:
+// - max_free: `reserved` counts the lists' bytes plus what caches were
+//   granted; a block that would take it past max_free goes back to the
+//   source at once. A cache asks for grant in steps (kGrantStep) with one
+//   compare-and-swap, so recycling a block in a cache writes no shared line.
 // - decay: a block idle for longer than decay_ms goes back to the source.
-//   Each idle block carries the time it went idle in its own (unused)
-//   payload; the allocator's slow paths (take, give, trim) look at the clock
-//   and, at most every decay/2 ms, sweep the lists for old blocks.
+//   Each block in the lists carries the time it went idle in its own
+//   (unused) payload; the slow paths (take, give, trim) look at the clock
+//   and, at most every decay/2 ms, drain the caches into the lists (their
+//   blocks start ageing there) and release the old blocks.
+// - trim: drains the caches, then gives back the largest blocks first.
 #include "allocator.hpp"
 
 #include <cerrno>
@@ -19,9 +25,13 @@
 #include <ctime>
 #include <new>
 
+#include "check.hpp"
+
 using namespace mpool::detail;
 
 namespace {
+
+constexpr size_t kGrantStep = size_t{64} << 10; // grant a cache asks for at a time
 
 void *malloc_source_alloc(void *, size_t size) { return std::malloc(size); }
 void malloc_source_free(void *, void *block, size_t) { std::free(block); }
@@ -30,10 +40,21 @@ mpool__block **free_list_for(mpool_allocator *a, size_t size) {
     return is_class_size(size) ? &a->class_free[class_index(size)] : &a->odd_free;
 }
 
+// Adds n to `reserved` when that keeps it within max_free.
+bool try_reserve(mpool_allocator *a, size_t n) {
+    size_t current = a->reserved.load(std::memory_order_relaxed);
+    do {
+        size_t most = a->max_free.load(std::memory_order_relaxed);
+        if (current > most || n > most - current) return false;
+    } while (!a->reserved.compare_exchange_weak(current, current + n, std::memory_order_relaxed));
+    return true;
+}
+
+void unreserve(mpool_allocator *a, size_t n) { a->reserved.fetch_sub(n, std::memory_order_relaxed); }
+
 // Unlinks and returns the first idle block of the odd list whose size is
-// within [size, size + size/8], or NULL.
-mpool__block *take_odd_locked(mpool_allocator *a, size_t size) {
-    size_t most = size + size / 8 < size ? SIZE_MAX : size + size / 8;
+// within [size, most], or NULL.
+mpool__block *take_odd_locked(mpool_allocator *a, size_t size, size_t most) {
     for (mpool__block **link = &a->odd_free; *link; link = &(*link)->next) {
         mpool__block *b = *link;
         if (b->size >= size && b->size <= most) {
@@ -56,29 +77,54 @@ uint64_t now_ms(const mpool_allocator *a) {
 // When an idle block went idle: kept in its payload, which nobody uses then.
 uint64_t &idle_since(mpool__block *b) { return *reinterpret_cast<uint64_t *>(block_payload(b)); }
 
-// Gives back every block of *list for which `drop` says so.
-template <class Drop> size_t release_from(mpool_allocator *a, mpool__block **list, Drop drop) {
-    size_t released = 0;
-    for (mpool__block **link = list; *link;) {
-        mpool__block *b = *link;
-        if (drop(b)) {
-            *link = b->next;
-            a->idle_bytes -= b->size;
-            released += b->size;
-            source_free(a, b);
-        } else {
-            link = &b->next;
+// Unlinks b from a list, updating the counts, and gives it to the source.
+void release_block_locked(mpool_allocator *a, mpool__block **link) {
+    mpool__block *b = *link;
+    *link = b->next;
+    a->list_bytes -= b->size;
+    unreserve(a, b->size);
+    source_free(a, b);
+}
+
+// Moves one cache's blocks into the lists and returns its grant. Allocator
+// lock held; takes the cache's lock.
+void drain_cache_locked(mpool_allocator *a, mpool__block_cache *cache) {
+    mpool__block *chain = nullptr;
+    size_t grant;
+    {
+        std::lock_guard guard(cache->lock);
+        for (mpool__block *&list : cache->lists) {
+            move_blocks(&chain, list);
+            list = nullptr;
         }
+        grant = cache->grant;
+        cache->bytes = cache->grant = 0;
     }
-    return released;
+    unreserve(a, grant);
+    allocator_give_locked(a, chain);
+}
+
+void drain_caches_locked(mpool_allocator *a) {
+    for (mpool__block_cache *c = a->caches; c; c = c->next_attached) drain_cache_locked(a, c);
 }
 
 // Gives back the blocks idle for decay_ms or longer. Returns the bytes.
 size_t release_old_locked(mpool_allocator *a, uint64_t now) {
     a->last_sweep_ms = now;
-    auto too_old = [a, now](mpool__block *b) { return now - idle_since(b) >= a->decay_ms; };
-    size_t released = release_from(a, &a->odd_free, too_old);
-    for (mpool__block *&list : a->class_free) released += release_from(a, &list, too_old);
+    drain_caches_locked(a); // their blocks start ageing now
+    size_t released = 0;
+    auto sweep = [&](mpool__block **list) {
+        for (mpool__block **link = list; *link;) {
+            if (now - idle_since(*link) >= a->decay_ms) {
+                released += (*link)->size;
+                release_block_locked(a, link);
+            } else {
+                link = &(*link)->next;
+            }
+        }
+    };
+    sweep(&a->odd_free);
+    for (mpool__block *&list : a->class_free) sweep(&list);
     return released;
 }
 
@@ -87,12 +133,29 @@ void sweep_old_locked(mpool_allocator *a, uint64_t now) {
     if (a->decay_ms != 0 && now - a->last_sweep_ms >= a->decay_ms / 2) release_old_locked(a, now);
 }
 
+// The link to the largest idle block in the lists, or NULL when they are empty.
+mpool__block **largest_idle_locked(mpool_allocator *a) {
+    mpool__block **best = nullptr;
+    for (mpool__block **link = &a->odd_free; *link; link = &(*link)->next)
+        if (!best || (*link)->size > (*best)->size) best = link;
+    for (unsigned i = kClassCount; i-- > 0;)
+        if (a->class_free[i]) {
+            if (!best || a->class_free[i]->size > (*best)->size) best = &a->class_free[i];
+            break; // the largest non-empty class list has the largest ordinary blocks
+        }
+    return best;
+}
+
 // Gives idle blocks back to the source, largest first, until at most `keep`
 // idle bytes remain. Returns the bytes given back.
 size_t trim_locked(mpool_allocator *a, size_t keep) {
-    auto over = [a, keep](mpool__block *) { return a->idle_bytes > keep; };
-    size_t released = release_from(a, &a->odd_free, over);
-    for (unsigned i = kClassCount; i-- > 0 && a->idle_bytes > keep;) released += release_from(a, &a->class_free[i], over);
+    drain_caches_locked(a);
+    size_t released = 0;
+    while (a->list_bytes > keep) {
+        mpool__block **link = largest_idle_locked(a);
+        released += (*link)->size;
+        release_block_locked(a, link);
+    }
     return released;
 }
 
@@ -102,17 +165,20 @@ namespace mpool::detail {
 
 mpool_block_source_t default_block_source() { return {malloc_source_alloc, malloc_source_free, nullptr}; }
 
-mpool__block *allocator_take_locked(mpool_allocator *a, size_t size) {
+mpool__block *allocator_take_locked(mpool_allocator *a, size_t size, size_t most) {
+    MPOOL_ASSERT(most >= size, "a caller can always take the size it asks for");
     if (a->decay_ms) sweep_old_locked(a, now_ms(a));
     mpool__block *b = nullptr;
     if (is_class_size(size)) {
         mpool__block **list = &a->class_free[class_index(size)];
         if ((b = *list)) *list = b->next;
     } else {
-        b = take_odd_locked(a, size);
+        size_t tolerated = size + size / 8 < size ? SIZE_MAX : size + size / 8;
+        b = take_odd_locked(a, size, tolerated < most ? tolerated : most);
     }
     if (b) {
-        a->idle_bytes -= b->size;
+        a->list_bytes -= b->size;
+        unreserve(a, b->size);
         return b;
     }
     b = static_cast<mpool__block *>(a->source.alloc(a->source.ctx, size));
@@ -120,9 +186,9 @@ mpool__block *allocator_take_locked(mpool_allocator *a, size_t size) {
     return b;
 }
 
-mpool__block *allocator_take(mpool_allocator *a, size_t size) {
+mpool__block *allocator_take(mpool_allocator *a, size_t size, size_t most) {
     std::lock_guard guard(a->lock);
-    return allocator_take_locked(a, size);
+    return allocator_take_locked(a, size, most);
 }
 
 void allocator_give_locked(mpool_allocator *a, mpool__block *chain) {
@@ -130,11 +196,11 @@ void allocator_give_locked(mpool_allocator *a, mpool__block *chain) {
     while (chain) {
         mpool__block *b = chain;
         chain = b->next;
-        if (b->size <= a->max_free - a->idle_bytes) {
+        if (try_reserve(a, b->size)) {
             mpool__block **list = free_list_for(a, b->size);
             b->next = *list;
             *list = b;
-            a->idle_bytes += b->size;
+            a->list_bytes += b->size;
             if (a->decay_ms) idle_since(b) = now;
         } else {
             source_free(a, b);
@@ -147,6 +213,82 @@ void allocator_give(mpool_allocator *a, mpool__block *chain) {
     if (!chain) return;
     std::lock_guard guard(a->lock);
     allocator_give_locked(a, chain);
+}
+
+void allocator_attach_cache(mpool_allocator *a, mpool__block_cache *cache) {
+    std::lock_guard guard(a->lock);
+    cache->next_attached = a->caches;
+    a->caches = cache;
+}
+
+void allocator_detach_cache(mpool_allocator *a, mpool__block_cache *cache) {
+    std::lock_guard guard(a->lock);
+    for (mpool__block_cache **link = &a->caches; *link; link = &(*link)->next_attached)
+        if (*link == cache) {
+            *link = cache->next_attached;
+            break;
+        }
+    drain_cache_locked(a, cache);
+}
+
+void allocator_drain_cache(mpool_allocator *a, mpool__block_cache *cache) {
+    std::lock_guard guard(a->lock);
+    drain_cache_locked(a, cache);
+}
+
+mpool__block *cache_take_locked(mpool__block_cache *cache, size_t size) {
+    if (!is_class_size(size)) return nullptr;
+    mpool__block *&list = cache->lists[class_index(size)];
+    mpool__block *b = list;
+    if (b) {
+        list = b->next;
+        cache->bytes -= b->size;
+    }
+    return b;
+}
+
+mpool__block *cache_keep_locked(mpool_allocator *a, mpool__block_cache *cache, mpool__block *chain) {
+    mpool__block *rest = nullptr;
+    while (mpool__block *b = chain) {
+        chain = b->next;
+        bool keep = is_class_size(b->size) && cache->bytes + b->size <= kCacheBytes;
+        if (keep) {
+            unsigned count = 0;
+            for (mpool__block *c = cache->lists[class_index(b->size)]; c && count < kCachePerSize; c = c->next) ++count;
+            keep = count < kCachePerSize;
+        }
+        if (keep && cache->bytes + b->size > cache->grant) { // ask the allocator for more room
+            size_t want = cache->bytes + b->size - cache->grant;
+            if (want < kGrantStep) want = kGrantStep;
+            if (cache->grant + want > kCacheBytes) want = kCacheBytes - cache->grant;
+            keep = try_reserve(a, want);
+            if (keep) cache->grant += want;
+        }
+        if (keep) {
+            push_block(&cache->lists[class_index(b->size)], b);
+            cache->bytes += b->size;
+        } else {
+            push_block(&rest, b);
+        }
+    }
+    MPOOL_ASSERT(cache->bytes <= cache->grant, "a cache holds no more than it was granted");
+    return rest;
+}
+
+void allocator_validate_locked(const mpool_allocator *a) {
+#ifndef NDEBUG
+    size_t total = 0;
+    for (const mpool__block *b = a->odd_free; b; b = b->next) total += b->size;
+    for (unsigned i = 0; i < kClassCount; ++i)
+        for (const mpool__block *b = a->class_free[i]; b; b = b->next) {
+            MPOOL_ASSERT(class_index(b->size) == i && is_class_size(b->size), "a class list holds blocks of its size");
+            total += b->size;
+        }
+    MPOOL_ASSERT(total == a->list_bytes, "list_bytes is the lists' sum");
+    MPOOL_ASSERT(a->list_bytes <= a->reserved.load(std::memory_order_relaxed), "the lists' bytes are reserved");
+#else
+    (void)a;
+#endif
 }
 
 } // namespace mpool::detail
@@ -176,6 +318,7 @@ void mpool_allocator_destroy(mpool_allocator_t *a) {
     if (!a) return;
     {
         std::lock_guard guard(a->lock);
+        MPOOL_ASSERT(a->caches == nullptr, "every pool using the allocator is destroyed, so no lane caches its blocks");
         trim_locked(a, 0);
     }
     mpool_block_source_t source = a->source;
@@ -186,14 +329,12 @@ void mpool_allocator_destroy(mpool_allocator_t *a) {
 void mpool_allocator_set_max_free(mpool_allocator_t *a, size_t bytes) {
     if (!a) return;
     std::lock_guard guard(a->lock);
-    a->max_free = bytes;
+    a->max_free.store(bytes, std::memory_order_relaxed);
     trim_locked(a, bytes);
 }
 
 size_t mpool_allocator_max_free(const mpool_allocator_t *a) {
-    if (!a) return 0;
-    std::lock_guard guard(a->lock);
-    return a->max_free;
+    return a ? a->max_free.load(std::memory_order_relaxed) : 0;
 }
 
 void mpool_allocator_set_decay(mpool_allocator_t *a, uint64_t milliseconds) {
@@ -220,13 +361,20 @@ size_t mpool_allocator_trim(mpool_allocator_t *a, size_t keep_bytes) {
     if (!a) return 0;
     std::lock_guard guard(a->lock);
     size_t released = a->decay_ms ? release_old_locked(a, now_ms(a)) : 0;
-    return released + trim_locked(a, keep_bytes);
+    released += trim_locked(a, keep_bytes);
+    allocator_validate_locked(a);
+    return released;
 }
 
 size_t mpool_allocator_idle_bytes(const mpool_allocator_t *a) {
     if (!a) return 0;
     std::lock_guard guard(a->lock);
-    return a->idle_bytes;
+    size_t idle = a->list_bytes;
+    for (mpool__block_cache *c = a->caches; c; c = c->next_attached) {
+        std::lock_guard cache_guard(c->lock);
+        idle += c->bytes;
+    }
+    return idle;
 }
 
 } // extern "C"

@@ -1,21 +1,46 @@
-// allocator.hpp - the block allocator: idle blocks kept for reuse in free
-// lists, up to max_free bytes and for at most `decay` milliseconds, in front
-// of a block source.
+// allocator.hpp - the block allocator: the one holder of idle memory.
+//
+// Idle blocks sit either in the allocator's free lists or in block caches
+// that lanes (lanes.hpp) keep in front of it so that a thread can recycle a
+// child's blocks without the allocator's lock. Every cache is attached to
+// the allocator whose blocks it holds, and every bound reaches it: the
+// caches' bytes count in mpool_allocator_idle_bytes(), a cache may hold only
+// what the allocator granted it out of max_free, and trim, set_max_free,
+// decay and destroy drain the caches into the lists before they act.
+//
+// Lock order (outer first): the lanes' global owner lock (lanes.cpp), an
+// allocator's lock, a cache's lock, the block source. A cache's owner never
+// asks the allocator for anything while it holds its cache's lock. The
+// source's free may run from a thread-exit destructor (a lane's cache is
+// drained when its thread exits).
 #ifndef MPOOL_SRC_ALLOCATOR_HPP
 #define MPOOL_SRC_ALLOCATOR_HPP
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 
 #include "block.hpp"
+#include "spin_lock.hpp"
+
+// Idle ordinary blocks kept by one thread in front of an allocator.
+struct mpool__block_cache {
+    mpool::detail::SpinLock lock;                              // guards the fields below (and a lane's children, lanes.hpp)
+    size_t bytes = 0;                                          // sizes of the blocks in `lists` added up; bytes <= grant
+    size_t grant = 0;                                          // idle bytes the allocator lets this cache hold (counted in its `reserved`)
+    mpool__block *lists[mpool::detail::kClassCount] = {};      // one LIFO list per ordinary size
+    mpool__block_cache *next_attached = nullptr;               // in the allocator's `caches`; guarded by the allocator's lock
+};
 
 struct mpool_allocator {
-    mutable std::mutex lock;                                   // guards everything below, and the child lists of the pools using it
+    mutable std::mutex lock;                                   // guards everything below but the atomics, and the own child lists of the pools using it
     mpool_block_source_t source;                               // where blocks come from and go back to
     mpool__block *class_free[mpool::detail::kClassCount] = {}; // idle ordinary blocks, one LIFO list per size
-    mpool__block *odd_free = nullptr;                          // idle blocks of other sizes (large allocations)
-    size_t idle_bytes = 0;                                     // sum of the sizes of the idle blocks
-    size_t max_free = MPOOL_DEFAULT_MAX_FREE;                  // most idle bytes kept (idle_bytes <= max_free always)
+    mpool__block *odd_free = nullptr;                          // idle blocks of other sizes (large allocations, blocks cut to a limit)
+    size_t list_bytes = 0;                                     // sizes of the blocks in the lists above added up
+    std::atomic<size_t> reserved{0};                           // list_bytes + every attached cache's grant; <= max_free always
+    std::atomic<size_t> max_free{MPOOL_DEFAULT_MAX_FREE};      // most idle bytes kept, lists and caches together
+    mpool__block_cache *caches = nullptr;                      // attached caches, linked by next_attached
     uint64_t decay_ms = 0;                                     // idle blocks older than this go back; 0: never
     uint64_t last_sweep_ms = 0;                                // when idle blocks were last checked for age
     mpool_clock_fn clock = nullptr;                            // milliseconds; NULL: CLOCK_MONOTONIC
@@ -24,19 +49,43 @@ struct mpool_allocator {
 
 namespace mpool::detail {
 
-// A block of exactly `size` bytes (an ordinary size), or for other sizes a
-// block of at least `size` and at most size + size/8 bytes: an idle one when
-// there is one, else a new one from the source. NULL when the source fails.
-mpool__block *allocator_take(mpool_allocator *allocator, size_t size);
-mpool__block *allocator_take_locked(mpool_allocator *allocator, size_t size); // lock held
+// Most bytes and blocks of one size a cache keeps.
+inline constexpr size_t kCacheBytes = size_t{256} << 10;
+inline constexpr unsigned kCachePerSize = 4;
+
+// A block of `size` bytes: for an ordinary size exactly that, for another
+// size an idle block of at least `size` and at most min(size + size/8,
+// `most`) bytes, else a new block of exactly `size` from the source. NULL
+// when the source fails. most >= size.
+mpool__block *allocator_take(mpool_allocator *allocator, size_t size, size_t most);
+mpool__block *allocator_take_locked(mpool_allocator *allocator, size_t size, size_t most); // lock held
 
 // Gives back a chain of blocks linked through `next`: kept idle while
 // max_free allows, the rest returned to the source. NULL: nothing.
 void allocator_give(mpool_allocator *allocator, mpool__block *chain);
 void allocator_give_locked(mpool_allocator *allocator, mpool__block *chain); // lock held
 
+// Attaches a cache to the allocator (before its first use) and detaches it
+// (its blocks go to the allocator's lists; after this the cache is unused).
+void allocator_attach_cache(mpool_allocator *allocator, mpool__block_cache *cache);
+void allocator_detach_cache(mpool_allocator *allocator, mpool__block_cache *cache);
+
+// Moves a cache's blocks and grant back to the allocator (a thread exits).
+void allocator_drain_cache(mpool_allocator *allocator, mpool__block_cache *cache);
+
+// Cache lock held: an idle block of exactly `size` (an ordinary size), or NULL.
+mpool__block *cache_take_locked(mpool__block_cache *cache, size_t size);
+
+// Cache lock held: keeps what the cache may of a chain of blocks; returns
+// the rest, for allocator_give() once the cache's lock is released.
+mpool__block *cache_keep_locked(mpool_allocator *allocator, mpool__block_cache *cache, mpool__block *chain);
+
 // The block source that a NULL source stands for.
 mpool_block_source_t default_block_source();
+
+// Debug builds: checks the allocator's lists against list_bytes and
+// reserved against max_free (lock held).
+void allocator_validate_locked(const mpool_allocator *allocator);
 
 } // namespace mpool::detail
 

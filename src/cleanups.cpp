@@ -1,5 +1,5 @@
 // cleanups.cpp - cleanups, pre-cleanups and userdata: what a pool runs when
-// it is cleared or destroyed.
+// it is cleared or destroyed (teardown.cpp runs them).
 //
 // Records live in the pool's own memory, so registering is a bump
 // allocation. A killed record goes on a free list and is reused by the next
@@ -11,7 +11,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "lanes.hpp"
+#include "pool.hpp"
 
 using namespace mpool::detail;
 
@@ -19,7 +19,7 @@ namespace {
 
 int register_on(mpool_t *pool, mpool__cleanup **list, void *data, mpool_cleanup_fn fn) {
     if (!pool || !fn) return EINVAL;
-    mpool__cleanup *c = pool->concurrent ? nullptr : pool->free_cleanups;
+    mpool__cleanup *c = is_concurrent(pool) ? nullptr : pool->free_cleanups;
     if (c) {
         pool->free_cleanups = c->next;
     } else {
@@ -28,7 +28,7 @@ int register_on(mpool_t *pool, mpool__cleanup **list, void *data, mpool_cleanup_
     }
     c->data = data;
     c->fn = fn;
-    if (pool->concurrent) { // threads may register at once: push without a lock
+    if (is_concurrent(pool)) { // threads may register at once: push without a lock
         std::atomic_ref<mpool__cleanup *> head(*list);
         c->next = head.load(std::memory_order_relaxed);
         while (!head.compare_exchange_weak(c->next, c, std::memory_order_release, std::memory_order_relaxed)) {
@@ -54,58 +54,13 @@ bool kill_in(mpool_t *pool, mpool__cleanup **list, void *data, mpool_cleanup_fn 
     return false;
 }
 
-void run_list(mpool__cleanup **list) {
-    while (mpool__cleanup *c = *list) {
-        *list = c->next;
-        c->fn(c->data);
-    }
-}
-
-void drop_userdata(mpool_t *pool) {
-    while (mpool__userdata *u = pool->userdata) {
-        pool->userdata = u->next;
-        if (u->cleanup) u->cleanup(u->data);
-    }
-}
-
 mpool__userdata *find_userdata(const mpool_t *pool, const char *key) {
     for (mpool__userdata *u = pool->userdata; u; u = u->next)
         if (std::strcmp(u->key, key) == 0) return u;
     return nullptr;
 }
 
-bool has_lane_children(const mpool_t *pool) {
-    for (const mpool__lane *lane = first_lane(pool); lane; lane = lane->next)
-        if (lane->children) return true;
-    return false;
-}
-
-// Children on lanes are newer than those on the parent's own list (lanes
-// start when a second thread shows up), so they go first.
-void destroy_children(mpool_t *pool) {
-    for (mpool__lane *lane = first_lane(pool); lane; lane = lane->next) {
-        lane_collect_remote(lane, false);
-        while (lane->children) destroy_pool(lane->children, true);
-    }
-    while (pool->first_child) destroy_pool(pool->first_child, true);
-}
-
 } // namespace
-
-namespace mpool::detail {
-
-void run_cleanups_and_children(mpool_t *pool) {
-    // A cleanup may register more work of any kind: repeat until none is left.
-    while (pool->pre_cleanups || pool->first_child || has_lane_children(pool) || pool->cleanups || pool->userdata) {
-        run_list(&pool->pre_cleanups);
-        destroy_children(pool);
-        run_list(&pool->cleanups);
-        drop_userdata(pool);
-    }
-    pool->free_cleanups = nullptr; // their memory goes with the reset that follows
-}
-
-} // namespace mpool::detail
 
 extern "C" {
 

@@ -15,7 +15,8 @@ struct mpool__lanes_thread {
 
 namespace {
 
-// Guards lane ownership: owner changes and the owners' lists.
+// Guards lane ownership: owner changes and the owners' lists. Taken before
+// any allocator lock (allocator.hpp gives the whole order).
 std::mutex g_owners;
 
 thread_local mpool__lanes_thread t_lanes;
@@ -24,6 +25,8 @@ mpool__lanes_thread *this_thread() { return &t_lanes; }
 
 // An odd word that stands for the calling thread in a parent's `lanes`.
 uintptr_t thread_marker() { return reinterpret_cast<uintptr_t>(this_thread()) | 1u; }
+
+mpool__lane *lane_list(uintptr_t word) { return (word & 1u) ? nullptr : reinterpret_cast<mpool__lane *>(word); }
 
 void claim_locked(mpool__lane *lane, mpool__lanes_thread *me) {
     lane->owner.store(me, std::memory_order_release);
@@ -40,19 +43,12 @@ void forget_locked(mpool__lanes_thread *owner, mpool__lane *lane) {
     lane->owner.store(nullptr, std::memory_order_release);
 }
 
-// Gives the lane's cached blocks to its parent's allocator.
-void empty_cache(mpool__lane *lane) {
-    mpool__block *chain = nullptr;
-    for (mpool__block *&list : lane->cache) {
-        move_blocks(&chain, list);
-        list = nullptr;
-    }
-    lane->cache_bytes = 0;
-    allocator_give(lane->parent->allocator, chain);
-}
-
-// Adopts a lane whose thread has exited, or NULL.
-mpool__lane *adopt(mpool__lane *first, mpool__lanes_thread *me) {
+// This thread's lane among the parent's, adopting one whose thread exited
+// when it has none; NULL when neither exists.
+mpool__lane *find_or_adopt(uintptr_t word, mpool__lanes_thread *me) {
+    mpool__lane *first = lane_list(word);
+    for (mpool__lane *l = first; l; l = l->next)
+        if (l->owner.load(std::memory_order_acquire) == me) return l;
     for (mpool__lane *l = first; l; l = l->next) {
         if (l->owner.load(std::memory_order_relaxed) != nullptr) continue;
         std::lock_guard guard(g_owners);
@@ -64,26 +60,8 @@ mpool__lane *adopt(mpool__lane *first, mpool__lanes_thread *me) {
     return nullptr;
 }
 
-// Makes a lane for the calling thread and publishes it on the parent.
-mpool__lane *make_lane(mpool_t *parent, mpool__lanes_thread *me) {
-    mpool__block *b = pool_take_block(parent, kLaneBlockSize);
-    if (!b) return nullptr;
-    auto *lane = new (align_ptr(block_payload(b), kCacheLine)) mpool__lane{};
-    lane->block = b;
-    lane->parent = parent;
-    lane->next_block_size = parent->next_block_size;
-    lane->child_need = parent->child_need.load(std::memory_order_relaxed);
-    {
-        std::lock_guard guard(g_owners);
-        claim_locked(lane, me);
-    }
-    uintptr_t word = parent->lanes.load(std::memory_order_acquire);
-    do {
-        lane->next = (word & 1u) ? nullptr : reinterpret_cast<mpool__lane *>(word);
-    } while (!parent->lanes.compare_exchange_weak(word, reinterpret_cast<uintptr_t>(lane), std::memory_order_acq_rel,
-                                                  std::memory_order_acquire));
-    return lane;
-}
+// True when child a was linked after child b (births wrap around).
+bool newer(const mpool_t *a, const mpool_t *b) { return static_cast<int32_t>(a->birth - b->birth) > 0; }
 
 } // namespace
 
@@ -91,115 +69,110 @@ mpool__lanes_thread::~mpool__lanes_thread() {
     std::lock_guard guard(g_owners);
     while (mpool__lane *lane = owned) {
         owned = lane->owner_next;
-        empty_cache(lane);
+        allocator_drain_cache(lane->parent->allocator, &lane->cache);
         lane->owner.store(nullptr, std::memory_order_release);
     }
 }
 
 namespace mpool::detail {
 
-mpool__lane *first_lane(const mpool_t *parent) {
+mpool__lane *first_lane(const mpool_t *parent) { return lane_list(parent->lanes.load(std::memory_order_acquire)); }
+
+child_link lane_choose(mpool_t *parent, mpool__lane **lane) {
     uintptr_t word = parent->lanes.load(std::memory_order_acquire);
-    return (word & 1u) ? nullptr : reinterpret_cast<mpool__lane *>(word);
+    if (!is_concurrent(parent)) {
+        uintptr_t marker = thread_marker();
+        if (word == marker) return child_link::own_list;
+        if (word == 0 && parent->lanes.compare_exchange_strong(word, marker, std::memory_order_acq_rel))
+            return child_link::own_list;
+    }
+    *lane = find_or_adopt(word, this_thread());
+    return *lane ? child_link::lane : child_link::new_lane;
+}
+
+mpool__lane *lane_make(mpool_t *parent) {
+    mpool__block *b = pool_take_block(parent, kLaneBlockSize, kLaneBlockSize);
+    if (!b) return nullptr;
+    auto *lane = new (align_ptr(block_payload(b), kCacheLine)) mpool__lane{};
+    lane->block = b;
+    lane->parent = parent;
+    lane->region.next_block_size = static_cast<uint32_t>(MPOOL_DEFAULT_BLOCK_SIZE);
+    lane->child_sizing = parent->child_sizing.load(std::memory_order_relaxed);
+    allocator_attach_cache(parent->allocator, &lane->cache);
+    {
+        std::lock_guard guard(g_owners);
+        claim_locked(lane, this_thread());
+    }
+    uintptr_t word = parent->lanes.load(std::memory_order_acquire);
+    do {
+        lane->next = lane_list(word);
+    } while (!parent->lanes.compare_exchange_weak(word, reinterpret_cast<uintptr_t>(lane), std::memory_order_acq_rel,
+                                                  std::memory_order_acquire));
+    return lane;
 }
 
 mpool__lane *lane_for_thread(mpool_t *pool) {
-    uintptr_t word = pool->lanes.load(std::memory_order_acquire);
-    mpool__lanes_thread *me = this_thread();
-    mpool__lane *first = (word & 1u) ? nullptr : reinterpret_cast<mpool__lane *>(word);
-    for (mpool__lane *l = first; l; l = l->next)
-        if (l->owner.load(std::memory_order_acquire) == me) return l;
-    if (mpool__lane *adopted = adopt(first, me)) return adopted;
-    return make_lane(pool, me);
-}
-
-mpool__lane *lane_for_new_child(mpool_t *parent) {
-    if (!parent->concurrent) {
-        uintptr_t word = parent->lanes.load(std::memory_order_acquire);
-        uintptr_t marker = thread_marker();
-        if (word == marker) return nullptr;
-        if (word == 0 && parent->lanes.compare_exchange_strong(word, marker, std::memory_order_acq_rel)) return nullptr;
-    }
-    // A second thread, or a concurrent parent: lanes from now on.
-    return lane_for_thread(parent);
+    mpool__lane *lane = find_or_adopt(pool->lanes.load(std::memory_order_acquire), this_thread());
+    return lane ? lane : lane_make(pool);
 }
 
 bool lane_is_mine(const mpool__lane *lane) { return lane->owner.load(std::memory_order_relaxed) == this_thread(); }
 
 mpool__block *lane_take_block(mpool__lane *lane, size_t size) {
-    if (!is_class_size(size)) return nullptr;
-    mpool__block *&list = lane->cache[class_index(size)];
-    mpool__block *b = list;
-    if (b) {
-        list = b->next;
-        lane->cache_bytes -= b->size;
-    }
-    return b;
+    std::lock_guard guard(lane->cache.lock);
+    return cache_take_locked(&lane->cache, size);
 }
 
-void lane_give_blocks(mpool__lane *lane, mpool__block *chain) {
-    mpool__block *rest = nullptr;
-    while (mpool__block *b = chain) {
-        chain = b->next;
-        bool keep = is_class_size(b->size) && lane->cache_bytes + b->size <= kLaneCacheBytes;
-        if (keep) {
-            unsigned count = 0;
-            for (mpool__block *c = lane->cache[class_index(b->size)]; c && count < kLaneCachePerSize; c = c->next) ++count;
-            keep = count < kLaneCachePerSize;
-        }
-        if (keep) {
-            mpool__block *&list = lane->cache[class_index(b->size)];
-            b->next = list;
-            list = b;
-            lane->cache_bytes += b->size;
-        } else {
-            b->next = rest;
-            rest = b;
-        }
-    }
-    allocator_give(lane->parent->allocator, rest);
+void lane_link(mpool__lane *lane, mpool_t *child) {
+    child->birth = lane->parent->next_birth.fetch_add(1, std::memory_order_relaxed);
+    home_block(child)->next = reinterpret_cast<mpool__block *>(lane); // see lane_of()
+    std::lock_guard guard(lane->cache.lock);
+    push_child(&lane->children, child);
 }
 
-void lane_push_remote(mpool__lane *lane, mpool_t *child) {
-    child->detached = true;
-    mpool_t *head = lane->remote.load(std::memory_order_relaxed);
-    do {
-        child->first_child = head;
-    } while (!lane->remote.compare_exchange_weak(head, child, std::memory_order_release, std::memory_order_relaxed));
-}
-
-void lane_collect_remote(mpool__lane *lane, bool owner) {
-    if (!lane->remote.load(std::memory_order_relaxed)) return;
-    mpool_t *child = lane->remote.exchange(nullptr, std::memory_order_acquire);
-    while (child) {
-        mpool_t *next = child->first_child;
-        mpool__block *blocks = child->spare; // the header lives in these: read all first
-        mpool_allocator *allocator = child->allocator;
+void lane_unlink(mpool__lane *lane, mpool_t *child, mpool__block *chain) {
+    mpool_allocator *allocator = child->allocator; // the child's header lives in `chain`: read it first
+    bool into_cache = lane_is_mine(lane) && allocator == lane->parent->allocator;
+    {
+        std::lock_guard guard(lane->cache.lock);
         remove_child(&lane->children, child);
-        if (owner && allocator == lane->parent->allocator)
-            lane_give_blocks(lane, blocks);
-        else
-            allocator_give(allocator, blocks);
-        child = next;
+        if (into_cache) chain = cache_keep_locked(allocator, &lane->cache, chain);
     }
+    allocator_give(allocator, chain);
+}
+
+mpool_t *lanes_newest_child(const mpool_t *parent) {
+    mpool_t *newest = nullptr;
+    for (mpool__lane *lane = first_lane(parent); lane; lane = lane->next) {
+        std::lock_guard guard(lane->cache.lock);
+        if (lane->children && (!newest || newer(lane->children, newest))) newest = lane->children;
+    }
+    return newest;
+}
+
+mpool_t *lanes_first_child_after(const mpool_t *parent, const mpool__lane *lane) {
+    for (const mpool__lane *l = lane ? lane->next : first_lane(parent); l; l = l->next)
+        if (l->children) return l->children;
+    return nullptr;
 }
 
 void lanes_release(mpool_t *parent) {
-    if (parent->concurrent) lanes_reset(parent, false);
-    mpool__lane *lane = first_lane(parent);
+    mpool__lane *lanes = first_lane(parent);
     parent->lanes.store(0, std::memory_order_relaxed);
-    mpool__block *lane_blocks = nullptr;
     {
         std::lock_guard guard(g_owners);
-        for (; lane; lane = lane->next) {
+        for (mpool__lane *lane = lanes; lane; lane = lane->next)
             if (mpool__lanes_thread *owner = lane->owner.load(std::memory_order_relaxed)) forget_locked(owner, lane);
-            empty_cache(lane);
-            mpool__block *b = lane->block;
-            b->next = lane_blocks;
-            lane_blocks = b;
-        }
     }
-    pool_give_blocks(parent, lane_blocks);
+    mpool__block *chain = nullptr;
+    while (mpool__lane *lane = lanes) {
+        lanes = lane->next;
+        MPOOL_ASSERT(!lane->children, "a parent's children are gone before its lanes");
+        allocator_detach_cache(parent->allocator, &lane->cache);
+        move_blocks(&chain, region_take_blocks(&lane->region, nullptr));
+        push_block(&chain, lane->block); // the lane lives in this block: nothing of it is read after
+    }
+    pool_give_blocks(parent, chain);
 }
 
 } // namespace mpool::detail

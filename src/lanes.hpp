@@ -1,5 +1,5 @@
 // lanes.hpp - children of one parent created and destroyed by many threads
-// without a lock.
+// without a shared lock.
 //
 // A parent's `lanes` word says how its children are linked:
 //   0                  no child yet;
@@ -7,13 +7,18 @@
 //                      that thread's marker | 1): children sit on the
 //                      parent's own list, under its allocator's lock;
 //   even, not 0        a second thread has created a child: the word points
-//                      to the first of the parent's lanes, one per thread.
-// A lane holds the children its thread created (only that thread links and
-// unlinks them, with push_child/remove_child on lane->children) and a small cache of idle blocks for them, so that a
-// create/fill/destroy cycle on a lane takes no lock. A child destroyed by
-// another thread is run down there (cleanups, children), then pushed on the
-// lane's `remote` stack with its blocks; the owner unlinks it and takes the
-// blocks at its next create or destroy on the lane.
+//                      to the newest of the parent's lanes, one per thread.
+// A lane holds the children its thread created since (newest first) and a
+// block cache in front of the parent's allocator (allocator.hpp), both under
+// the cache's spin lock: its owner takes it, uncontended, to link a child,
+// to take a block, and to unlink a child and keep its blocks; another
+// thread takes it only to unlink a child it destroys (whose blocks then go
+// to the allocator), and the allocator takes it to drain the cache. So a
+// destroy, from whichever thread, is finished when it returns.
+//
+// Order: children on lanes carry a birth number from the parent's
+// next_birth, so a teardown can destroy them newest first across lanes;
+// children on the own list are older than every child on a lane.
 //
 // Lanes belong to the parent and live until it is destroyed. When a thread
 // exits, its lanes give their cached blocks back to the allocator and become
@@ -34,27 +39,20 @@ struct mpool__lanes_thread; // a thread's record of the lanes it owns
 inline constexpr size_t kCacheLine = 64;
 
 // The first cache line holds what other threads read (looking for their own
-// lane) or write (queueing a child they destroyed); the owner's working
-// fields start on a line of their own, so that looking up a lane never
-// steals the cache line its owner is writing.
+// lane); the owner's working fields start on a line of their own, so that
+// looking up a lane never steals the cache line its owner is writing.
 struct mpool__lane {
-    mpool__lane *next;                          // next lane of the same parent; fixed once published
-    mpool_t *parent;                            // the pool it belongs to: whose children it holds
-    std::atomic<mpool__lanes_thread *> owner;   // the thread using it; NULL once that thread exited
-    mpool__lane *owner_next;                    // in the owner's list; guarded by the global lock
-    std::atomic<mpool_t *> remote;              // destroyed elsewhere, awaiting unlink (linked by first_child)
-    mpool__block *block;                        // the block this lane lives in
-    alignas(kCacheLine) mpool_t *children;      // newest first, linked by sibling pointers; owner only
-    size_t child_need;                          // like the parent's, for this thread's children; owner only
-    size_t cache_bytes;                         // bytes in `cache`
-    mpool__block *cache[mpool::detail::kClassCount]; // idle ordinary blocks for this lane's children
+    mpool__lane *next;                        // older lane of the same parent; fixed once published
+    mpool_t *parent;                          // the pool it belongs to: whose children it holds
+    std::atomic<mpool__lanes_thread *> owner; // the thread using it; NULL once that thread exited
+    mpool__lane *owner_next;                  // in the owner's list; guarded by the global owner lock
+    mpool__block *block;                      // the block this lane lives in
+    alignas(kCacheLine) mpool__block_cache cache; // idle blocks for this lane's children; its lock guards `children` too
+    mpool_t *children;                        // newest first, linked by sibling pointers; guarded by cache.lock
+    uint32_t child_sizing;                    // like the parent's, for this thread's children; owner only
     // For a concurrent pool (MPOOL_CONCURRENT), this thread's allocations:
-    mpool__cursor cursor;                       // bump pointer into `current`; owner only
-    mpool__block *current;                      // block the cursor points into, or NULL
-    mpool__block *used;                         // blocks filled before `current`, and large blocks
-    mpool__block *spare;                        // blocks kept by the last clear, not used since
-    uint32_t next_block_size;                   // size of the next block to take
-    std::atomic<bool> busy;                     // inside an allocation (checked by clear and destroy in debug builds)
+    mpool__region region;                     // owner only (and the thread that clears or destroys the pool)
+    std::atomic<bool> busy;                   // inside an allocation (debug builds check it on clear and destroy)
 };
 
 namespace mpool::detail {
@@ -63,13 +61,18 @@ namespace mpool::detail {
 inline constexpr size_t kLaneBlockSize = 512 - MPOOL_BLOCK_SLACK;
 static_assert(kBlockHeader + sizeof(mpool__lane) + kCacheLine <= kLaneBlockSize, "a lane fits in its block");
 
-inline constexpr size_t kLaneCacheBytes = size_t{256} << 10; // most idle bytes a lane keeps
-inline constexpr unsigned kLaneCachePerSize = 4;             // most idle blocks of one size
+// Where a new child of `parent`, made by the calling thread, is linked.
+enum class child_link { own_list, lane, new_lane };
 
-// The lane a new child of `parent` made by this thread goes on, or NULL for
-// the parent's own list. Makes or adopts a lane when a second thread shows
-// up; NULL as well when a lane cannot be had (the own list always works).
-mpool__lane *lane_for_new_child(mpool_t *parent);
+// Decides where a new child goes; for child_link::lane, *lane is this
+// thread's lane (found or adopted). child_link::new_lane: a second thread
+// has shown up and this one has no lane yet: make one with lane_make()
+// once the child's block is had (so a refused create changes nothing).
+child_link lane_choose(mpool_t *parent, mpool__lane **lane);
+
+// Makes a lane for the calling thread and publishes it; NULL when its block
+// cannot be had.
+mpool__lane *lane_make(mpool_t *parent);
 
 // The calling thread's lane on `pool`, made or adopted as needed; NULL when
 // none can be had (no memory).
@@ -83,24 +86,27 @@ inline mpool__lane *lane_of(const mpool_t *child) {
 // True when the calling thread owns the lane.
 bool lane_is_mine(const mpool__lane *lane);
 
-// Unlinks the children other threads destroyed and takes their blocks: into
-// the lane's cache for its owner; to the allocator for a thread that owns
-// the whole parent (a teardown), which must not touch the cache.
-void lane_collect_remote(mpool__lane *lane, bool owner);
-
-// Owner only: an idle block of exactly `size` from the cache, or NULL.
+// A block of exactly `size` for a new child, from the lane's cache; NULL
+// when it has none.
 mpool__block *lane_take_block(mpool__lane *lane, size_t size);
 
-// Owner only: keeps what it can of a chain of blocks in the cache and gives
-// the rest to the allocator.
-void lane_give_blocks(mpool__lane *lane, mpool__block *chain);
+// Links a new child on the lane, with the next birth number.
+void lane_link(mpool__lane *lane, mpool_t *child);
 
-// Another thread's child: queue it for its lane's owner. Its blocks (home
-// last) must be in `spare`, its charge released.
-void lane_push_remote(mpool__lane *lane, mpool_t *child);
+// Unlinks a child from its lane and gives back its blocks (a chain): into
+// the lane's cache when the calling thread owns the lane and the child used
+// the parent's allocator, else to the child's allocator.
+void lane_unlink(mpool__lane *lane, mpool_t *child, mpool__block *chain);
 
 // The first lane of a parent, or NULL when it has none.
 mpool__lane *first_lane(const mpool_t *parent);
+
+// The newest child on the parent's lanes (largest birth), or NULL.
+mpool_t *lanes_newest_child(const mpool_t *parent);
+
+// The first child on lanes after `lane` (NULL: from the first lane), or
+// NULL: walks every child of a parent, for statistics.
+mpool_t *lanes_first_child_after(const mpool_t *parent, const mpool__lane *lane);
 
 // Destroy of the parent: gives back every lane's cache, its allocation
 // blocks and the lanes themselves, and forgets them in their owners'
@@ -112,13 +118,9 @@ void lanes_release(mpool_t *parent);
 // Allocates from the calling thread's lane of a concurrent pool.
 void *lane_alloc(mpool_t *pool, size_t size, size_t alignment);
 
-// lane_alloc() with the default alignment, bumping the lane's cursor first.
-void *lane_alloc_default(mpool_t *pool, size_t size);
-
-// Clear of a concurrent pool: empties every lane's cursor. With `keep`, as a
-// plain pool's clear: the ordinary blocks each lane used since the last
-// clear become its spares and the rest go back; without, all go back.
-void lanes_reset(mpool_t *pool, bool keep);
+// Clear of a concurrent pool: every lane's region is reset, keeping the
+// blocks it used as spares.
+void lanes_reset(mpool_t *pool);
 
 // Adds the lanes' allocations to a concurrent pool's figures.
 void lanes_add_stats(const mpool_t *pool, mpool_stats_t *out);

@@ -6,6 +6,8 @@
 #include <type_traits>
 
 #include "allocator.hpp"
+#include "check.hpp"
+#include "region.hpp"
 
 // A registered cleanup; lives in the pool's own memory.
 struct mpool__cleanup {
@@ -22,57 +24,129 @@ struct mpool__userdata {
     mpool_cleanup_fn cleanup; // run on the value when the pool is cleared; may be NULL
 };
 
-// A limit and what the subtree holds against it. Lives in the limited pool's
-// home block just after the header, where clear does not reach.
-struct mpool__limit {
-    size_t limit;             // most block bytes the subtree may hold
-    std::atomic<size_t> held; // block bytes it holds now
+namespace mpool::detail {
+
+// Where a pool is in its life. Only the thread that clears or destroys a
+// pool changes its state.
+enum class pool_state : uint8_t {
+    live,       // usable
+    clearing,   // mpool_clear() runs its cleanups and destroys its children; live again after
+    destroying, // mpool_destroy() (its own or an ancestor's) runs its cleanups and children, then frees it
+    destroyed,  // written just before the home block is given back; seen only by debugging tools
 };
 
+// Which part of a teardown a clearing or destroying pool is in: the order
+// of mpool_clear(), repeated until a round finds nothing to do.
+enum class teardown_step : uint8_t { pre_cleanups, children, cleanups, userdata };
+
+// Flags of a pool, fixed at creation.
+enum pool_flag : uint8_t {
+    kHasLimit = 1,      // an mpool__limit record follows the header
+    kHasHandler = 2,    // an mpool__handler record follows (the limit's, if any)
+    kOwnsAllocator = 4, // a root that made its allocator destroys it
+    kConcurrent = 8,    // MPOOL_CONCURRENT: threads allocate in lanes (lanes.hpp)
+};
+
+// A decaying estimate of what a parent's children use, packed in 32 bits
+// so that it is read and written as one atomic. Units of kAlign bytes.
+struct child_sizing {
+    uint16_t need; // decaying maximum of what children filled (decays on each create and each destroy)
+    uint16_t last; // what the last destroyed child filled: one outlier is believed only when the next one agrees
+};
+
+} // namespace mpool::detail
+
 // The pool header. It lives at the start of the pool's first ("home")
-// block, so a pool costs one block request and nothing else.
+// block, so a pool costs one block request and nothing else. Fields are
+// ordered so that the header fits a child holding a 32-byte allocation in
+// the smallest block (static_assert below).
 struct mpool_pool {
-    mpool__cursor cursor;              // must stay first: mpool_alloc() inlines a read of it
-    mpool__block *current;             // block the cursor points into (may be the home block)
-    mpool__block *retired;             // ordinary blocks used since the last clear, home and current excluded
-    mpool__block *spare;               // ordinary blocks kept by clear and not used since
-    mpool__block *large;               // blocks that each hold one large allocation
-    mpool_allocator *allocator;        // where blocks come from
-    mpool_pool *parent;                // NULL for a root
-    mpool_pool *first_child;           // newest child; guarded by allocator->lock
-    mpool_pool *next_sibling;          // older sibling; guarded by parent->allocator->lock
-    mpool_pool *prev_sibling;          // newer sibling; guarded likewise
-    mpool__cleanup *cleanups;          // run after children go; newest first
-    mpool__cleanup *pre_cleanups;      // run before children go; newest first
-    mpool__cleanup *free_cleanups;     // killed records, reused by the next registration
-    mpool__userdata *userdata;         // newest first
-    const char *tag;                   // copy in pool memory, or NULL
-    mpool_oom_fn oom;                  // out-of-memory handler, inherited at creation
-    mpool_pool *limiter;               // nearest pool (this one or an ancestor) with a limit, or NULL
-    std::atomic<size_t> child_need;    // decaying maximum of the bytes children used; sizes new children
-    std::atomic<uintptr_t> lanes;      // how children are linked: see lanes.hpp
-    uint32_t next_block_size;          // size of the next ordinary block to take
-    bool owns_allocator;               // a root that made its allocator destroys it
-    bool has_limit;                    // an mpool__limit follows the header
-    bool detached;                     // destroyed by a thread other than its lane's; awaiting unlink
-    bool concurrent;                   // MPOOL_CONCURRENT: threads allocate through lanes (lanes.hpp)
+    mpool__region region;                 // must stay first: its cursor is what mpool_alloc() inlines
+    mpool::detail::pool_state state;      // see pool_state
+    mpool::detail::teardown_step step;    // while clearing or destroying: what runs next
+    uint8_t flags;                        // pool_flag bits
+    uint32_t birth;                       // on a lane: the parent's next_birth when linked; orders siblings across lanes
+    std::atomic<uint32_t> next_birth;     // births handed to this pool's children on lanes
+    std::atomic<uint32_t> child_sizing;   // child_sizing of the children on the own list (any thread may destroy them)
+    mpool_allocator *allocator;           // where blocks come from
+    mpool_pool *parent;                   // NULL for a root
+    mpool_pool *first_child;              // own list: newest child made before lanes started; guarded by allocator->lock
+    mpool_pool *next_sibling;             // older sibling in the same list (own list or a lane's); guarded by that list's lock
+    mpool_pool *prev_sibling;             // newer sibling, likewise
+    mpool__cleanup *cleanups;             // run after children go; newest first
+    mpool__cleanup *pre_cleanups;         // run before children go; newest first
+    mpool__cleanup *free_cleanups;        // killed records, reused by the next registration
+    mpool__userdata *userdata;            // newest first
+    const char *tag;                      // copy in pool memory (or in the concurrent record), or NULL
+    mpool_pool *limiter;                  // nearest pool (this one or an ancestor) with a limit, or NULL
+    std::atomic<uintptr_t> lanes;         // how children are linked: see lanes.hpp
 };
 
 static_assert(std::is_standard_layout_v<mpool_pool>, "a pool pointer must also point to its cursor");
-static_assert(offsetof(mpool_pool, cursor) == 0, "the cursor must be the first member of a pool");
+static_assert(offsetof(mpool_pool, region) == 0 && offsetof(mpool__region, cursor) == 0,
+              "the cursor must be the first member of a pool");
 static_assert(MPOOL_MAX_BLOCK_SIZE <= UINT32_MAX, "next_block_size is 32 bits");
+static_assert(MPOOL_MAX_BLOCK_SIZE / MPOOL_ALIGNMENT <= UINT16_MAX, "child_sizing holds a block's size in kAlign units");
 static_assert(sizeof(mpool__block) + sizeof(mpool_pool) + 32 <= (MPOOL_MIN_BLOCK_SIZE & ~(MPOOL_ALIGNMENT - 1)),
               "a child in the smallest block must hold a 32-byte allocation (the footprint promise)");
+
+// A limit and what the subtree holds against it.
+struct mpool__limit {
+    size_t limit;             // most block bytes the subtree may hold
+    std::atomic<size_t> held; // block bytes it holds now; held <= limit
+};
+
+// An out-of-memory handler given in the options (children find it by
+// walking up to the nearest pool that has one).
+struct mpool__handler {
+    mpool_oom_fn oom;
+};
 
 namespace mpool::detail {
 
 inline constexpr size_t kPoolHeader = align_up_const(sizeof(mpool_pool), kAlign);
 inline constexpr size_t kLimitRecord = align_up_const(sizeof(mpool__limit), kAlign);
+inline constexpr size_t kHandlerRecord = align_up_const(sizeof(mpool__handler), kAlign);
 
-// The block that holds the pool's header.
-inline mpool__block *home_block(const mpool_t *pool) {
-    return reinterpret_cast<mpool__block *>(reinterpret_cast<uintptr_t>(pool) - kBlockHeader);
+// What a concurrent pool keeps after its other records (its own cursor is
+// never used: threads allocate in lanes).
+struct mpool__concurrent {
+    char tag[MPOOL_TAG_MAX + 1]; // the tag's copy
+    uint64_t serial;             // unique among all pools ever made: keys each thread's cached lane
+};
+inline constexpr size_t kConcurrentRecord = align_up_const(sizeof(mpool__concurrent), kAlign);
+
+// The records after the header, by flags: limit, handler, concurrent.
+inline size_t records_size(uint8_t flags) {
+    return kPoolHeader + ((flags & kHasLimit) ? kLimitRecord : 0) + ((flags & kHasHandler) ? kHandlerRecord : 0) +
+           ((flags & kConcurrent) ? kConcurrentRecord : 0);
 }
+
+inline char *pool_bytes(const mpool_t *pool) { return reinterpret_cast<char *>(const_cast<mpool_t *>(pool)); }
+
+inline bool is_concurrent(const mpool_t *pool) { return (pool->flags & kConcurrent) != 0; }
+
+// The block that holds the pool's header. While the pool lives, its `next`
+// link (unused otherwise) points to the lane the pool is on (lane_of()).
+inline mpool__block *home_block(const mpool_t *pool) {
+    return reinterpret_cast<mpool__block *>(pool_bytes(pool) - kBlockHeader);
+}
+
+inline mpool__limit *limit_of(const mpool_t *pool) {
+    return reinterpret_cast<mpool__limit *>(pool_bytes(pool) + kPoolHeader);
+}
+
+inline mpool__handler *handler_of(const mpool_t *pool) {
+    return reinterpret_cast<mpool__handler *>(pool_bytes(pool) + records_size(pool->flags & kHasLimit));
+}
+
+inline mpool__concurrent *concurrent_of(const mpool_t *pool) {
+    return reinterpret_cast<mpool__concurrent *>(pool_bytes(pool) +
+                                                 records_size(pool->flags & (kHasLimit | kHasHandler)));
+}
+
+// Where the cursor starts in the home block: after the header and records.
+inline char *home_start(const mpool_t *pool) { return pool_bytes(pool) + records_size(pool->flags); }
 
 // A list of children: newest first, doubly linked through the sibling
 // pointers. A parent has one (first_child), and so has each of its lanes.
@@ -91,41 +165,25 @@ inline void remove_child(mpool_t **head, mpool_t *child) {
     if (child->next_sibling) child->next_sibling->prev_sibling = child->prev_sibling;
 }
 
-// The pool's own limit (has_limit set): just after the header.
-inline mpool__limit *limit_of(mpool_t *pool) {
-    return reinterpret_cast<mpool__limit *>(reinterpret_cast<char *>(pool) + kPoolHeader);
-}
-
-// What a concurrent pool keeps in its home block after the header and the
-// limit record (its own cursor is never used: threads allocate in lanes).
-struct mpool__concurrent {
-    char tag[MPOOL_TAG_MAX + 1]; // the tag's copy
-    uint64_t serial;             // unique among all pools ever made: keys each thread's cached lane
-};
-inline constexpr size_t kConcurrentRecord = align_up_const(sizeof(mpool__concurrent), kAlign);
-
-inline mpool__concurrent *concurrent_of(const mpool_t *pool) {
-    return reinterpret_cast<mpool__concurrent *>(reinterpret_cast<uintptr_t>(pool) + kPoolHeader +
-                                                 (pool->has_limit ? kLimitRecord : 0));
-}
-
-// Where the cursor starts in the home block: after the header, the limit
-// record and a concurrent pool's record. Clear resets the cursor to here.
-inline char *home_start(mpool_t *pool) {
-    return reinterpret_cast<char *>(pool) + kPoolHeader + (pool->has_limit ? kLimitRecord : 0) +
-           (pool->concurrent ? kConcurrentRecord : 0);
-}
-
 // --- budget.cpp: blocks for a pool, with its limits and its OOM handler.
+
+// Bytes every limit from `limiter` up still allows (SIZE_MAX: no limit).
+size_t limits_room(const mpool_t *limiter);
 
 // Charges `size` bytes to every limit from `limiter` up; false (and nothing
 // charged) when one would be passed.
 bool limits_charge(mpool_t *limiter, size_t size);
 void limits_release(mpool_t *limiter, size_t size);
 
-// A block of `size` bytes for the pool: charged to its limits, taken from
-// its allocator. NULL when a limit or the source says no (no errno set).
-mpool__block *pool_take_block(mpool_t *pool, size_t size);
+// A block for the pool, charged to its limits: `wanted` bytes, or when the
+// limits leave less room, the largest block they allow if that is at least
+// `least` bytes. NULL when no block of `least` bytes can be had (no errno).
+mpool__block *pool_take_block(mpool_t *pool, size_t wanted, size_t least);
+
+// The same for a block that will hold a new child of `parent` (or a root
+// when parent is NULL) with its own `limit` (0: none), from `allocator`.
+mpool__block *take_block_for_child(mpool_t *parent, mpool_allocator *allocator, size_t limit, size_t wanted,
+                                   size_t least);
 
 // Gives back a chain of the pool's blocks, releasing their charge.
 void pool_give_blocks(mpool_t *pool, mpool__block *chain);
@@ -133,36 +191,58 @@ void pool_give_blocks(mpool_t *pool, mpool__block *chain);
 // Releases the charge of a chain of the pool's blocks (without giving them).
 void pool_release_charge(mpool_t *pool, const mpool__block *chain);
 
-// Sets errno to ENOMEM, calls the pool's OOM handler with `size`, returns NULL.
+// The out-of-memory handler that applies to the pool: its own, else its
+// nearest ancestor's; NULL when none.
+mpool_oom_fn handler_for(const mpool_t *pool);
+
+// Sets errno to ENOMEM, calls the pool's handler with `size`, returns NULL.
 void *fail_no_memory(mpool_t *pool, size_t size);
 
 // Sets errno to EINVAL and returns NULL.
 void *fail_invalid();
 
-// --- bump.cpp: allocation.
+// --- sizing.cpp: how big a new child's first block is.
 
-// Allocates `size` bytes aligned to `alignment` (a power of two from kAlign
-// to MPOOL_MAX_ALIGNMENT). Pool not NULL. NULL with ENOMEM on failure.
+// The home block size the estimate asks for (0: no estimate yet).
+size_t sizing_wanted(uint32_t packed);
+// The estimate after a child is created (it decays, so that children that
+// never end do not keep it high) or destroyed having filled `used` bytes.
+uint32_t sizing_after_create(uint32_t packed);
+uint32_t sizing_after_destroy(uint32_t packed, size_t used);
+
+// --- bump.cpp
+
+// Allocation in the pool (plain or concurrent) beyond the inline path.
 void *pool_alloc(mpool_t *pool, size_t size, size_t alignment);
 
-// Points the cursor at the start of the home block's free space.
+// Points the cursor at the start of the home block's free space (for a
+// concurrent pool, an empty cursor: the inline path always misses).
 void reset_cursor_to_home(mpool_t *pool);
 
-// Makes `b` the current block, its free space starting at `from`.
-void set_current(mpool_t *pool, mpool__block *b, char *from);
+// --- teardown.cpp: clear and destroy, without recursion.
+
+// Runs the pool's teardown: pre-cleanups, children (newest first, each torn
+// down the same way, depth-first, with no recursion whatever the depth),
+// cleanups, userdata, repeated until nothing is left. `end`: what becomes of
+// the pool then. A pool that is not live (its teardown is already running
+// further up the stack: a cleanup destroyed or cleared it) is left alone.
+enum class teardown_end { clear, destroy };
+void teardown(mpool_t *pool, teardown_end end);
 
 // --- pool_tree.cpp
 
-// Destroys a pool. `exclusive`: the caller owns the pool's parent and all
-// under it (a clear or destroy of an ancestor), so even a child on another
-// thread's lane is unlinked at once.
-void destroy_pool(mpool_t *pool, bool exclusive);
+// The last step of a destroy, once the pool has no children and nothing to
+// run: records its use for its parent's sizing, unlinks it, gives every
+// block back. Nothing of the pool is read afterwards.
+void free_pool(mpool_t *pool);
 
-// --- cleanups.cpp: what clear and destroy run.
+// The reset at the end of a clear: blocks, cursor, tag.
+void reset_pool(mpool_t *pool);
 
-// Runs pre-cleanups, destroys children, runs cleanups and drops userdata,
-// again until nothing of these is left.
-void run_cleanups_and_children(mpool_t *pool);
+// --- validate.cpp
+
+// Debug builds: checks the pool's structure (region, records, child links).
+void pool_validate(const mpool_t *pool);
 
 } // namespace mpool::detail
 

@@ -1,18 +1,21 @@
-// pool_tree.cpp - creating, clearing and destroying pools, and the tree
-// that links them.
+// pool_tree.cpp - creating pools and freeing them, and the tree that links
+// them.
 //
 // A pool's header lives in its first ("home") block, so creating a pool is
-// one block request and destroying it one give-back. The list of a pool's
-// children is guarded by that pool's allocator lock, which makes creating
-// and destroying siblings in several threads safe; a child that shares its
-// parent's allocator takes its block and links itself under one acquisition
-// of that lock, and unlinks and gives its blocks back under one more.
+// one block request and freeing it one give-back. mpool_create_ex() runs
+// four named steps: plan (options, allocator, sizes), take the home block
+// (from this thread's lane cache or the allocator, charged to the limits),
+// build the header, link it under its parent. Nothing of the parent changes
+// until the block is had, so a refused create leaves the parent as it was.
 //
-// Sizing: a parent keeps a decaying maximum of what its children used
-// (child_need); a new child's home block is the smallest ordinary size that
-// holds that much. Retention: clear keeps the ordinary blocks the pool used
-// since its previous clear and gives back the spare ones it did not use, so
-// one spike pins its memory for one cycle, not forever.
+// Children are linked on the parent's own list (under its allocator's
+// lock) while one thread makes them, and on per-thread lanes once a second
+// thread does (lanes.hpp). Clear and destroy are in teardown.cpp; this file
+// has their last steps, reset_pool() and free_pool().
+//
+// Sizing (sizing.cpp): a parent keeps an estimate of what its children
+// fill; a new child's home block is the smallest ordinary size that holds
+// it, cut to what the limits allow.
 #include <cerrno>
 #include <cstring>
 #include <new>
@@ -23,56 +26,113 @@ using namespace mpool::detail;
 
 namespace {
 
-// The home block's size: the options', else what the parent's children
-// needed, else the default for a root and the smallest for a child.
-size_t home_block_size(const mpool_t *parent, const mpool__lane *lane, const mpool_options_t *options) {
+struct CreatePlan {
+    mpool_allocator *allocator = nullptr; // where the pool's blocks come from
+    uint8_t flags = 0;                    // pool_flag bits
+    child_link link = child_link::own_list;
+    mpool__lane *lane = nullptr;          // with child_link::lane: this thread's lane on the parent
+    size_t limit = 0;                     // the pool's own limit; 0: none
+    size_t least = 0;                     // the smallest home block: header, records and tag
+    size_t wanted = 0;                    // the home block size to ask for
+    const char *tag = nullptr;            // options' tag, or NULL
+    size_t tag_length = 0;                // bytes of it kept
+};
+
+mpool_t *fail_create(mpool_t *parent, const mpool_options_t *options, size_t size) {
+    mpool_oom_fn oom = options && options->oom ? options->oom : handler_for(parent);
+    if (oom) oom(parent, size);
+    errno = ENOMEM;
+    return nullptr;
+}
+
+// What a new child's estimate asks for: the options', else the lane's or
+// the parent's learned size, else the default for a root and the smallest
+// block for a child. Cut to the largest ordinary size.
+size_t wanted_home_size(const mpool_t *parent, const CreatePlan &plan, const mpool_options_t *options) {
     size_t wanted = options ? options->block_size : 0;
-    if (wanted == 0 && lane) wanted = lane->child_need;
-    if (wanted == 0 && parent) wanted = parent->child_need.load(std::memory_order_relaxed);
-    if (wanted == 0) return parent ? MPOOL_MIN_BLOCK_SIZE : MPOOL_DEFAULT_BLOCK_SIZE;
+    if (wanted == 0 && plan.lane) wanted = sizing_wanted(plan.lane->child_sizing);
+    if (wanted == 0 && parent) wanted = sizing_wanted(parent->child_sizing.load(std::memory_order_relaxed));
+    if (wanted == 0) wanted = parent ? MPOOL_MIN_BLOCK_SIZE : MPOOL_DEFAULT_BLOCK_SIZE;
     return class_size_for(wanted < MPOOL_MAX_BLOCK_SIZE ? wanted : MPOOL_MAX_BLOCK_SIZE);
 }
 
-// Ordinary block bytes the pool has filled since its last clear: what a
-// child like it will need.
-size_t bytes_used(const mpool_t *pool) {
-    size_t used = home_block(pool)->size;
-    if (pool->current != home_block(pool)) used += pool->current->size;
-    for (const mpool__block *b = pool->retired; b; b = b->next) used += b->size;
-    return used - static_cast<size_t>(pool->cursor.end - pool->cursor.ptr);
+// Step 1: reads the options. EINVAL for unknown flags.
+int plan_create(mpool_t *parent, const mpool_options_t *options, CreatePlan *plan) {
+    unsigned flags = options ? options->flags : 0;
+    if ((flags & ~MPOOL_CONCURRENT) != 0) return EINVAL;
+    if (flags & MPOOL_CONCURRENT) plan->flags |= kConcurrent;
+    if (options && options->limit) plan->flags |= kHasLimit;
+    if (options && options->oom) plan->flags |= kHasHandler;
+    plan->limit = options ? options->limit : 0;
+    plan->tag = options ? options->tag : nullptr;
+    plan->tag_length = plan->tag ? strnlen(plan->tag, MPOOL_TAG_MAX) : 0;
+    // The tag is kept in the home block (a concurrent pool's in its record),
+    // so a tight limit can never drop it.
+    size_t tag_room = plan->tag && !(plan->flags & kConcurrent) ? align_up_const(plan->tag_length + 1, kAlign) : 0;
+    plan->least = kBlockHeader + records_size(plan->flags) + tag_room;
+    if (parent) plan->link = lane_choose(parent, &plan->lane);
+    size_t wanted = (plan->flags & kConcurrent) ? 0 : wanted_home_size(parent, *plan, options);
+    plan->wanted = wanted > plan->least ? wanted : class_size_for(plan->least);
+    plan->allocator = options && options->allocator ? options->allocator : parent ? parent->allocator : nullptr;
+    return 0;
 }
 
-// Folds one child's use into a decaying maximum of what children need.
-// Children of one parent may end in several threads at once; on the parent's
-// own list a lost update only delays the estimate, and each lane keeps its
-// own.
-size_t decayed_maximum(size_t need, size_t used) {
-    size_t decayed = need - need / 8;
-    return used > decayed ? used : decayed;
-}
-
-// The ordinary blocks used since the last clear, home excluded, as one chain.
-mpool__block *take_used_blocks(mpool_t *pool) {
-    mpool__block *chain = pool->retired;
-    pool->retired = nullptr;
-    if (pool->current != home_block(pool)) {
-        pool->current->next = chain;
-        chain = pool->current;
-    }
-    pool->current = home_block(pool);
-    return chain;
-}
-
-// Unlinks from *list the block whose payload holds p, or returns NULL.
-mpool__block *unlink_block_holding(mpool__block **list, const char *p) {
-    for (; *list; list = &(*list)->next) {
-        mpool__block *b = *list;
-        if (p >= block_payload(b) && p < block_end(b)) {
-            *list = b->next;
-            return b;
+// Step 2: the home block: from this thread's lane cache when it has one of
+// the size, else from the allocator; charged to the parent's limits and
+// within the pool's own. NULL when it cannot be had.
+mpool__block *take_home(mpool_t *parent, const CreatePlan &plan) {
+    bool from_cache = plan.lane && plan.allocator == parent->allocator && (plan.limit == 0 || plan.wanted <= plan.limit);
+    if (from_cache) {
+        if (mpool__block *b = lane_take_block(plan.lane, plan.wanted)) {
+            if (limits_charge(parent->limiter, b->size)) return b;
+            b->next = nullptr;
+            allocator_give(plan.allocator, b);
         }
     }
-    return nullptr;
+    return take_block_for_child(parent, plan.allocator, plan.limit, plan.wanted, plan.least);
+}
+
+// Step 3: the header and its records in the home block.
+mpool_t *build_pool(mpool__block *home, mpool_t *parent, const CreatePlan &plan, const mpool_options_t *options) {
+    auto *pool = new (block_payload(home)) mpool_pool{};
+    pool->flags = plan.flags;
+    pool->allocator = plan.allocator;
+    pool->parent = parent;
+    pool->region.next_block_size = static_cast<uint32_t>(
+        next_class_size(class_size_for(home->size < MPOOL_MAX_BLOCK_SIZE ? home->size : MPOOL_MAX_BLOCK_SIZE)));
+    pool->limiter = parent ? parent->limiter : nullptr;
+    if (plan.flags & kHasLimit) {
+        new (limit_of(pool)) mpool__limit{plan.limit, {home->size}};
+        pool->limiter = pool;
+    }
+    if (plan.flags & kHasHandler) new (handler_of(pool)) mpool__handler{options->oom};
+    if (plan.flags & kConcurrent) new (concurrent_of(pool)) mpool__concurrent{{}, next_pool_serial()};
+    reset_cursor_to_home(pool);
+    if (plan.tag) {
+        char *copy = (plan.flags & kConcurrent) ? concurrent_of(pool)->tag : pool->region.cursor.ptr;
+        std::memcpy(copy, plan.tag, plan.tag_length);
+        copy[plan.tag_length] = '\0';
+        pool->tag = copy;
+        if (!(plan.flags & kConcurrent)) {
+            pool->region.cursor.ptr += align_up_const(plan.tag_length + 1, kAlign);
+            pool->region.cursor.requested = plan.tag_length + 1;
+        }
+    }
+    return pool;
+}
+
+// Step 4: links the child under its parent and updates the estimate.
+void link_child(mpool_t *parent, mpool_t *pool, const CreatePlan &plan) {
+    if (plan.lane) {
+        plan.lane->child_sizing = sizing_after_create(plan.lane->child_sizing);
+        lane_link(plan.lane, pool);
+        return;
+    }
+    home_block(pool)->next = nullptr; // the own list: see lane_of()
+    parent->child_sizing.store(sizing_after_create(parent->child_sizing.load(std::memory_order_relaxed)),
+                               std::memory_order_relaxed);
+    std::lock_guard guard(parent->allocator->lock);
+    push_child(&parent->first_child, pool);
 }
 
 // After a reset, moves the tag to the start of the home block's free space
@@ -80,77 +140,88 @@ mpool__block *unlink_block_holding(mpool__block **list, const char *p) {
 // the start of the spare block that holds it, which becomes current. The old
 // copy may overlap the new place.
 void keep_tag_across_reset(mpool_t *pool) {
-    if (!pool->tag || pool->concurrent) return; // a concurrent pool's tag is in its record
+    if (!pool->tag || is_concurrent(pool)) return; // a concurrent pool's tag is in its record
+    mpool__region *r = &pool->region;
     size_t length = std::strlen(pool->tag);
     size_t rounded = align_up_const(length + 1, kAlign);
-    if (rounded > static_cast<size_t>(pool->cursor.end - pool->cursor.ptr)) {
-        mpool__block *holder = unlink_block_holding(&pool->spare, pool->tag);
-        set_current(pool, holder, block_payload(holder));
+    if (rounded > static_cast<size_t>(r->cursor.end - r->cursor.ptr)) {
+        mpool__block *holder = nullptr;
+        for (mpool__block **link = &r->spare; *link; link = &(*link)->next)
+            if (pool->tag >= block_payload(*link) && pool->tag < block_end(*link)) {
+                holder = *link;
+                *link = holder->next;
+                break;
+            }
+        MPOOL_ASSERT(holder, "a tag that is not in the home block is in a block kept by the reset");
+        region_start(r, holder, block_payload(holder));
     }
-    char *kept = pool->cursor.ptr;
+    char *kept = r->cursor.ptr;
     std::memmove(kept, pool->tag, length + 1);
-    pool->cursor.ptr += rounded;
-    pool->cursor.requested = length + 1;
+    r->cursor.ptr += rounded;
+    r->cursor.requested = length + 1;
     pool->tag = kept;
 }
 
-mpool_t *fail_create(mpool_oom_fn oom, mpool_t *parent, size_t size) {
-    if (oom) oom(parent, size);
-    errno = ENOMEM;
-    return nullptr;
+// Records what the pool filled in the estimate its parent (or its lane)
+// keeps for new children. A child on another thread's lane is left out:
+// only the lane's owner writes the lane's estimate.
+void record_use(mpool_t *parent, mpool__lane *lane, const mpool_t *pool) {
+    size_t used = region_filled_bytes(&pool->region, home_block(pool));
+    if (lane) {
+        if (lane_is_mine(lane)) lane->child_sizing = sizing_after_destroy(lane->child_sizing, used);
+        return;
+    }
+    parent->child_sizing.store(sizing_after_destroy(parent->child_sizing.load(std::memory_order_relaxed), used),
+                               std::memory_order_relaxed);
+}
+
+// Unlinks a pool from its parent's own list and gives its blocks back, in
+// one acquisition of the lock when both use one allocator.
+void unlink_from_own_list(mpool_t *parent, mpool_t *pool, mpool_allocator *allocator, mpool__block *chain) {
+    if (parent->allocator == allocator) {
+        std::lock_guard guard(allocator->lock);
+        remove_child(&parent->first_child, pool);
+        allocator_give_locked(allocator, chain);
+        return;
+    }
+    {
+        std::lock_guard guard(parent->allocator->lock);
+        remove_child(&parent->first_child, pool);
+    }
+    allocator_give(allocator, chain);
 }
 
 } // namespace
 
 namespace mpool::detail {
 
-void destroy_pool(mpool_t *pool, bool exclusive) {
-    if (pool->concurrent) lanes_check_idle(pool);
-    run_cleanups_and_children(pool);
-    if (first_lane(pool)) lanes_release(pool);
+void free_pool(mpool_t *pool) {
     mpool_t *parent = pool->parent;
-    mpool_allocator *allocator = pool->allocator;
-    bool owns_allocator = pool->owns_allocator;
-    mpool__lane *lane = parent ? lane_of(pool) : nullptr;
-    bool mine = lane && !exclusive && lane_is_mine(lane);
-    if (lane && mine) {
-        lane->child_need = decayed_maximum(lane->child_need, bytes_used(pool));
-    } else if (parent && !lane) {
-        parent->child_need.store(decayed_maximum(parent->child_need.load(std::memory_order_relaxed), bytes_used(pool)),
-                                 std::memory_order_relaxed);
-    }
-    mpool__block *chain = take_used_blocks(pool);
-    move_blocks(&chain, pool->spare);
-    move_blocks(&chain, pool->large);
     mpool__block *home = home_block(pool);
-    home->next = chain;
+    mpool__lane *lane = parent ? lane_of(pool) : nullptr;
+    if (parent) record_use(parent, lane, pool);
+    if (first_lane(pool)) lanes_release(pool);
+    mpool_allocator *allocator = pool->allocator;
+    bool owns_allocator = (pool->flags & kOwnsAllocator) != 0;
+    home->next = region_take_blocks(&pool->region, home);
     pool_release_charge(pool, home);
-    if (lane) {
-        if (!exclusive && !mine) { // another thread's lane: its owner unlinks the pool and takes the blocks
-            pool->spare = home;
-            lane_push_remote(lane, pool);
-            return;
-        }
-        remove_child(&lane->children, pool);
-        if (mine && parent->allocator == allocator)
-            lane_give_blocks(lane, home);
-        else
-            allocator_give(allocator, home);
-        return;
-    }
+    pool->state = pool_state::destroyed;
     // The header lives in `home`: nothing of the pool is read once it is given.
-    if (parent && parent->allocator == allocator) {
-        std::lock_guard guard(allocator->lock);
-        remove_child(&parent->first_child, pool);
-        allocator_give_locked(allocator, home);
-    } else {
-        if (parent) {
-            std::lock_guard guard(parent->allocator->lock);
-            remove_child(&parent->first_child, pool);
-        }
+    if (lane)
+        lane_unlink(lane, pool, home);
+    else if (parent)
+        unlink_from_own_list(parent, pool, allocator, home);
+    else
         allocator_give(allocator, home);
-    }
     if (owns_allocator) mpool_allocator_destroy(allocator);
+}
+
+void reset_pool(mpool_t *pool) {
+    if (is_concurrent(pool)) lanes_reset(pool);
+    region_reset(&pool->region, pool, home_block(pool), home_start(pool), true);
+    if (is_concurrent(pool)) pool->region.cursor.end = pool->region.cursor.ptr;
+    pool->free_cleanups = nullptr; // their memory went with the reset
+    keep_tag_across_reset(pool);
 }
 
 } // namespace mpool::detail
@@ -160,90 +231,34 @@ extern "C" {
 mpool_t *mpool_create(mpool_t *parent) { return mpool_create_ex(parent, nullptr); }
 
 mpool_t *mpool_create_ex(mpool_t *parent, const mpool_options_t *options) {
-    unsigned flags = options ? options->flags : 0;
-    if ((flags & ~MPOOL_CONCURRENT) != 0) return static_cast<mpool_t *>(fail_invalid());
-    bool concurrent = (flags & MPOOL_CONCURRENT) != 0;
-    mpool_oom_fn oom = options && options->oom ? options->oom : parent ? parent->oom : nullptr;
-    mpool__lane *lane = parent ? lane_for_new_child(parent) : nullptr;
-    if (lane) lane_collect_remote(lane, true);
-    size_t limit = options ? options->limit : 0;
-    // A concurrent pool's own block holds only its header and records.
-    size_t block_size = concurrent ? class_size_for(kBlockHeader + kPoolHeader + (limit ? kLimitRecord : 0) + kConcurrentRecord)
-                                   : home_block_size(parent, lane, options);
-    if (limit != 0 && block_size > limit) return fail_create(oom, parent, block_size);
-
-    mpool_allocator *allocator = options && options->allocator ? options->allocator : parent ? parent->allocator : nullptr;
-    bool owns_allocator = !allocator;
-    if (owns_allocator && !(allocator = mpool_allocator_create(nullptr))) return fail_create(oom, parent, block_size);
-
-    mpool_t *parent_limiter = parent ? parent->limiter : nullptr;
-    if (!limits_charge(parent_limiter, block_size)) return fail_create(oom, parent, block_size);
-    // The block: from the lane's cache, else from the allocator. A child on
-    // its parent's own list that shares the parent's lock is linked in the
-    // same acquisition.
-    bool same_allocator = parent && parent->allocator == allocator;
-    bool link_now = same_allocator && !lane;
-    mpool__block *home = lane && same_allocator ? lane_take_block(lane, block_size) : nullptr;
-    mpool_pool *pool = home ? new (block_payload(home)) mpool_pool{} : nullptr;
-    if (!home) {
-        std::lock_guard guard(allocator->lock);
-        home = allocator_take_locked(allocator, block_size);
-        if (home) {
-            pool = new (block_payload(home)) mpool_pool{};
-            if (link_now) push_child(&parent->first_child, pool);
-        }
+    CreatePlan plan;
+    if (plan_create(parent, options, &plan) != 0) return static_cast<mpool_t *>(fail_invalid());
+    if (!plan.allocator) {
+        if (!(plan.allocator = mpool_allocator_create(nullptr))) return fail_create(parent, options, plan.wanted);
+        plan.flags |= kOwnsAllocator;
+    }
+    mpool__block *home = take_home(parent, plan);
+    if (home && plan.link == child_link::new_lane && !(plan.lane = lane_make(parent))) {
+        home->next = nullptr;
+        limits_release(parent->limiter, home->size);
+        allocator_give(plan.allocator, home);
+        home = nullptr;
     }
     if (!home) {
-        limits_release(parent_limiter, block_size);
-        if (owns_allocator) mpool_allocator_destroy(allocator);
-        return fail_create(oom, parent, block_size);
+        if (plan.flags & kOwnsAllocator) mpool_allocator_destroy(plan.allocator);
+        return fail_create(parent, options, plan.wanted);
     }
-    pool->parent = parent;
-    pool->next_block_size = static_cast<uint32_t>(next_class_size(concurrent ? home_block_size(parent, lane, options) : block_size));
-    pool->allocator = allocator;
-    pool->owns_allocator = owns_allocator;
-    pool->oom = oom;
-    if (limit) {
-        new (limit_of(pool)) mpool__limit{limit, {home->size}};
-        pool->has_limit = true;
-        pool->limiter = pool;
-    } else {
-        pool->limiter = parent_limiter;
-    }
-    if (concurrent) {
-        pool->concurrent = true;
-        new (concurrent_of(pool)) mpool__concurrent{{}, next_pool_serial()};
-    }
-    reset_cursor_to_home(pool);
-    if (options && options->tag) mpool_set_tag(pool, options->tag);
-    home->next = reinterpret_cast<mpool__block *>(lane); // see lane_of()
-    if (lane) {
-        push_child(&lane->children, pool);
-    } else if (parent && !link_now) {
-        std::lock_guard guard(parent->allocator->lock);
-        push_child(&parent->first_child, pool);
-    }
+    mpool_t *pool = build_pool(home, parent, plan, options);
+    if (parent) link_child(parent, pool, plan);
     return pool;
 }
 
 void mpool_clear(mpool_t *pool) {
-    if (!pool) return;
-    if (pool->concurrent) lanes_check_idle(pool);
-    run_cleanups_and_children(pool);
-    if (pool->concurrent) lanes_reset(pool, true);
-    mpool__block *unused = pool->spare;
-    mpool__block *large = pool->large;
-    pool->large = nullptr;
-    pool->spare = take_used_blocks(pool);
-    reset_cursor_to_home(pool);
-    pool->cursor.requested = 0;
-    keep_tag_across_reset(pool);
-    move_blocks(&large, unused);
-    pool_give_blocks(pool, large);
+    if (pool) teardown(pool, teardown_end::clear);
 }
 
 void mpool_destroy(mpool_t *pool) {
-    if (pool) destroy_pool(pool, false);
+    if (pool) teardown(pool, teardown_end::destroy);
 }
 
 void mpool_set_tag(mpool_t *pool, const char *tag) {
@@ -253,7 +268,7 @@ void mpool_set_tag(mpool_t *pool, const char *tag) {
         return;
     }
     size_t length = strnlen(tag, MPOOL_TAG_MAX);
-    char *copy = pool->concurrent ? concurrent_of(pool)->tag : static_cast<char *>(mpool__alloc_nonnull(pool, length + 1));
+    char *copy = is_concurrent(pool) ? concurrent_of(pool)->tag : static_cast<char *>(mpool__alloc_nonnull(pool, length + 1));
     if (!copy) return;
     std::memcpy(copy, tag, length);
     copy[length] = '\0';

@@ -3,6 +3,8 @@
 // Nothing here is counted on the way: block and record counts are derived by
 // walking the pool's lists when asked, which keeps the allocation path free
 // of bookkeeping. Only bytes_allocated is kept as it goes (in the cursor).
+// The subtree is walked in pre-order through the parent and sibling links,
+// with no recursion, so depth costs no stack.
 #include <cstring>
 
 #include "lanes.hpp"
@@ -17,38 +19,51 @@ size_t count_cleanups(const mpool__cleanup *list) {
     return n;
 }
 
-// Calls fn on each live child of the pool: its own list, then its lanes.
-template <class Fn> void for_each_child(const mpool_t *pool, Fn fn) {
-    for (const mpool_t *child = pool->first_child; child; child = child->next_sibling) fn(child);
-    for (const mpool__lane *lane = first_lane(pool); lane; lane = lane->next)
-        for (const mpool_t *child = lane->children; child; child = child->next_sibling)
-            if (!child->detached) fn(child);
+// The pool's first child: on its own list, else on its lanes; NULL if none.
+const mpool_t *first_child_of(const mpool_t *pool) {
+    return pool->first_child ? pool->first_child : lanes_first_child_after(pool, nullptr);
+}
+
+// The child after `child` among its parent's children (own list, then the
+// lanes in order), or NULL.
+const mpool_t *next_sibling_of(const mpool_t *child) {
+    if (child->next_sibling) return child->next_sibling;
+    return lanes_first_child_after(child->parent, lane_of(child));
 }
 
 // Adds one pool's own figures to *out. Its lanes count as its blocks.
 void add_pool(const mpool_t *pool, mpool_stats_t *out) {
-    out->bytes_allocated += pool->cursor.requested;
+    const mpool__block *home = home_block(pool);
+    out->bytes_allocated += pool->region.cursor.requested;
     out->blocks += 1;
-    out->bytes_reserved += home_block(pool)->size;
-    if (pool->current != home_block(pool)) {
-        out->blocks += 1;
-        out->bytes_reserved += pool->current->size;
-    }
-    add_block_stats(pool->retired, out);
-    add_block_stats(pool->spare, out);
-    add_block_stats(pool->large, out);
+    out->bytes_reserved += home->size;
+    region_add_stats(&pool->region, home, out);
     for (const mpool__lane *lane = first_lane(pool); lane; lane = lane->next) {
         out->blocks += 1;
         out->bytes_reserved += lane->block->size;
     }
-    for_each_child(pool, [out](const mpool_t *) { out->children += 1; });
+    for (const mpool_t *child = first_child_of(pool); child; child = next_sibling_of(child)) out->children += 1;
     out->cleanups += count_cleanups(pool->cleanups) + count_cleanups(pool->pre_cleanups);
-    if (pool->concurrent) lanes_add_stats(pool, out);
+    if (is_concurrent(pool)) lanes_add_stats(pool, out);
 }
 
-void add_subtree(const mpool_t *pool, mpool_stats_t *out) {
-    add_pool(pool, out);
-    for_each_child(pool, [out](const mpool_t *child) { add_subtree(child, out); });
+void add_subtree(const mpool_t *top, mpool_stats_t *out) {
+    const mpool_t *pool = top;
+    for (;;) {
+        add_pool(pool, out);
+        if (const mpool_t *child = first_child_of(pool)) {
+            pool = child;
+            continue;
+        }
+        for (;;) { // climb until a pool has a next sibling
+            if (pool == top) return;
+            if (const mpool_t *sibling = next_sibling_of(pool)) {
+                pool = sibling;
+                break;
+            }
+            pool = pool->parent;
+        }
+    }
 }
 
 } // namespace
@@ -57,6 +72,7 @@ extern "C" void mpool_get_stats(const mpool_t *pool, int with_descendants, mpool
     if (!out) return;
     std::memset(out, 0, sizeof *out);
     if (!pool) return;
+    pool_validate(pool);
     if (with_descendants)
         add_subtree(pool, out);
     else

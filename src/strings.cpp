@@ -63,8 +63,8 @@ char *mpool_vprintf(mpool_t *pool, const char *fmt, va_list ap) {
     if (!pool || !fmt) return static_cast<char *>(fail_invalid());
     va_list retry;
     va_copy(retry, ap);
-    char *room = pool->cursor.ptr;
-    size_t room_size = static_cast<size_t>(pool->cursor.end - room);
+    char *room = pool->region.cursor.ptr;
+    size_t room_size = static_cast<size_t>(pool->region.cursor.end - room);
     int length = std::vsnprintf(room_size ? room : nullptr, room_size, fmt, ap);
     char *result = nullptr;
     if (length < 0) {

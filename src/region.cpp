@@ -1,0 +1,178 @@
+// region.cpp - carving allocations out of blocks (see region.hpp).
+//
+// A full block is replaced by a spare one (kept by an earlier reset) or a
+// new one, whose size doubles with each new block up to
+// MPOOL_MAX_BLOCK_SIZE (or is cut to what a limit still allows). The new
+// block becomes current only when it has more room left than the old one,
+// so a request that nearly fills a new block does not throw away the old
+// block's free tail. A request larger than MPOOL_LARGE_THRESHOLD gets a
+// block of its own, which leaves the cursor and the growth sequence alone.
+//
+// The cursor shows at most kWindow bytes of the current block at a time;
+// when the inline path finds the window used up, region_alloc() moves it
+// on (one out-of-line call per 16 KiB allocated).
+#include "region.hpp"
+
+#include "check.hpp"
+#include "pool.hpp"
+
+namespace mpool::detail {
+
+namespace {
+
+// Bytes the current block really has left (the window may show fewer).
+size_t real_room(const mpool__region *r) {
+    return r->current ? static_cast<size_t>(block_end(r->current) - r->cursor.ptr) : 0;
+}
+
+// Sets the window's end from the cursor: the block's end, or kWindow on.
+void set_window(mpool__region *r) {
+    char *end = block_end(r->current);
+    r->cursor.end = static_cast<size_t>(end - r->cursor.ptr) > kWindow ? r->cursor.ptr + kWindow : end;
+}
+
+char *alloc_large(mpool__region *r, mpool_t *owner, size_t rounded, size_t alignment) {
+    size_t block_size = kBlockHeader + (alignment - kAlign) + rounded; // cannot wrap: rounded <= kMaxRequest + kAlign
+    mpool__block *b = pool_take_block(owner, block_size, block_size);
+    if (!b) return nullptr;
+    push_block(&r->large, b);
+    return align_ptr(block_payload(b), alignment);
+}
+
+char *alloc_in_new_block(mpool__region *r, mpool_t *owner, mpool__block *home, size_t rounded, size_t alignment) {
+    size_t need = kBlockHeader + (alignment - kAlign) + rounded;
+    mpool__block *b = take_first_fitting(&r->spare, need);
+    if (!b) {
+        size_t wanted = r->next_block_size < need ? class_size_for(need) : r->next_block_size;
+        b = pool_take_block(owner, wanted, need);
+        if (!b) return nullptr;
+        if (b->size >= r->next_block_size) r->next_block_size = static_cast<uint32_t>(next_class_size(r->next_block_size));
+    }
+    char *ptr = block_payload(b);
+    char *end = block_end(b);
+    char *result = carve(&ptr, end, rounded, alignment);
+    MPOOL_ASSERT(result, "a block of `need` bytes holds the request");
+    if (static_cast<size_t>(end - ptr) >= real_room(r)) {
+        if (r->current && r->current != home) push_block(&r->used, r->current);
+        region_start(r, b, ptr);
+    } else {
+        push_block(&r->used, b);
+    }
+    return result;
+}
+
+} // namespace
+
+void region_start(mpool__region *r, mpool__block *b, char *from) {
+    r->current = b;
+    r->cursor.ptr = from;
+    set_window(r);
+}
+
+void *region_alloc(mpool__region *r, mpool_t *owner, mpool__block *home, size_t size, size_t alignment) {
+    size_t rounded;
+    if (size > kMaxRequest || !align_up(size ? size : 1, kAlign, &rounded)) return fail_no_memory(owner, size);
+    char *result = nullptr;
+    if (rounded > MPOOL_LARGE_THRESHOLD) {
+        result = alloc_large(r, owner, rounded, alignment);
+    } else if (r->current && (result = carve(&r->cursor.ptr, block_end(r->current), rounded, alignment))) {
+        set_window(r); // the window was what stopped the inline path
+    } else {
+        result = alloc_in_new_block(r, owner, home, rounded, alignment);
+    }
+    if (!result) return fail_no_memory(owner, size);
+    r->cursor.requested += size;
+    return result;
+}
+
+void region_reset(mpool__region *r, mpool_t *owner, mpool__block *home, char *from, bool keep) {
+    mpool__block *filled = r->used;
+    if (r->current && r->current != home) push_block(&filled, r->current);
+    mpool__block *give = r->large;
+    move_blocks(&give, r->spare);
+    if (keep) {
+        r->spare = filled;
+    } else {
+        move_blocks(&give, filled);
+        r->spare = nullptr;
+    }
+    r->used = r->large = nullptr;
+    pool_give_blocks(owner, give);
+    if (home) {
+        region_start(r, home, from);
+    } else {
+        r->current = nullptr;
+        r->cursor.ptr = r->cursor.end = nullptr;
+    }
+    r->cursor.requested = 0;
+}
+
+mpool__block *region_take_blocks(mpool__region *r, const mpool__block *home) {
+    mpool__block *chain = r->used;
+    if (r->current && r->current != home) push_block(&chain, r->current);
+    move_blocks(&chain, r->spare);
+    move_blocks(&chain, r->large);
+    r->used = r->spare = r->large = r->current = nullptr;
+    r->cursor.ptr = r->cursor.end = nullptr;
+    return chain;
+}
+
+size_t region_filled_bytes(const mpool__region *r, const mpool__block *home) {
+    size_t filled = home ? home->size : 0;
+    if (r->current && r->current != home) filled += r->current->size;
+    for (const mpool__block *b = r->used; b; b = b->next) filled += b->size;
+    return filled - real_room(r);
+}
+
+void region_add_stats(const mpool__region *r, const mpool__block *home, mpool_stats_t *out) {
+    if (r->current && r->current != home) {
+        out->blocks += 1;
+        out->bytes_reserved += r->current->size;
+    }
+    add_block_stats(r->used, out);
+    add_block_stats(r->spare, out);
+    add_block_stats(r->large, out);
+}
+
+bool region_resize_last(mpool__region *r, char *p, size_t old_rounded, size_t new_rounded) {
+    if (!r->current || p + old_rounded != r->cursor.ptr || new_rounded > static_cast<size_t>(block_end(r->current) - p))
+        return false;
+    r->cursor.ptr = p + new_rounded;
+    set_window(r);
+    return true;
+}
+
+mpool__block *region_unlink_large(mpool__region *r, const void *p) {
+    const char *c = static_cast<const char *>(p);
+    for (mpool__block **link = &r->large; *link; link = &(*link)->next) {
+        mpool__block *b = *link;
+        if (c >= block_payload(b) && c < block_end(b)) {
+            *link = b->next;
+            return b;
+        }
+    }
+    return nullptr;
+}
+
+void region_validate(const mpool__region *r, const mpool__block *home) {
+#ifndef NDEBUG
+    if (!r->current) {
+        MPOOL_ASSERT(!r->cursor.ptr && !r->cursor.end, "no current block, no cursor");
+        return;
+    }
+    MPOOL_ASSERT(r->cursor.ptr <= r->cursor.end && r->cursor.end <= block_end(r->current),
+                 "the cursor lies inside the current block");
+    MPOOL_ASSERT(static_cast<size_t>(r->cursor.end - r->cursor.ptr) <= kWindow, "the window shows at most kWindow bytes");
+    MPOOL_ASSERT(reinterpret_cast<uintptr_t>(r->cursor.ptr) % kAlign == 0 &&
+                     reinterpret_cast<uintptr_t>(r->cursor.end) % kAlign == 0,
+                 "the room is a multiple of the alignment");
+    for (const mpool__block *list : {r->used, r->spare, r->large})
+        for (const mpool__block *b = list; b; b = b->next)
+            MPOOL_ASSERT(b != home && b != r->current, "every block is in exactly one list");
+#else
+    (void)r;
+    (void)home;
+#endif
+}
+
+} // namespace mpool::detail

@@ -1,0 +1,74 @@
+// region.hpp - a bump region: a cursor and the blocks it has filled. A plain
+// pool is one region (in its header); a concurrent pool has one per thread
+// (in that thread's lane). Everything about carving allocations out of
+// blocks, taking new blocks and resetting lives here, once.
+#ifndef MPOOL_SRC_REGION_HPP
+#define MPOOL_SRC_REGION_HPP
+
+#include "block.hpp"
+
+struct mpool_pool;
+
+// Invariants: cursor.ptr and cursor.end lie in `current`'s payload (both
+// NULL when current is NULL), are MPOOL_ALIGNMENT-aligned, and
+// 0 <= end - ptr <= kWindow, so the inline fast path never hands out a
+// request over MPOOL_LARGE_THRESHOLD; `current`, `used`, `spare` and
+// `large` are disjoint and never hold the pool's home block, except that
+// `current` may be the home block.
+struct mpool__region {
+    mpool__cursor cursor;     // must stay first: a pool's region starts its header, and mpool_alloc() inlines a read of it
+    mpool__block *current;    // block the cursor points into (a pool's home block, or NULL for a fresh lane)
+    mpool__block *used;       // blocks filled before `current` since the last reset
+    mpool__block *spare;      // blocks kept by the last reset and not used since
+    mpool__block *large;      // blocks that each hold one allocation over MPOOL_LARGE_THRESHOLD
+    uint32_t next_block_size; // the ordinary size of the next block to take (hot: declared with the lists)
+};
+
+namespace mpool::detail {
+
+// The most room the cursor shows at once: a request larger than this can
+// never pass the inline test, so it reaches region_alloc(), which gives it
+// a block of its own. The cursor moves the window on as it fills a block.
+inline constexpr size_t kWindow = MPOOL_LARGE_THRESHOLD;
+static_assert(kWindow % MPOOL_ALIGNMENT == 0, "the window keeps the room a multiple of the alignment");
+
+// Makes b current with the cursor at `from` (aligned, inside b's payload).
+void region_start(mpool__region *r, mpool__block *b, char *from);
+
+// The allocation that the inline path did not take: `size` bytes aligned to
+// `alignment` (a power of two from MPOOL_ALIGNMENT to MPOOL_MAX_ALIGNMENT),
+// with blocks charged to `owner`'s limits. `home`: the owner's home block
+// when r is the owner's own region, else NULL. NULL with errno ENOMEM (the
+// owner's handler called) on failure.
+void *region_alloc(mpool__region *r, mpool_pool *owner, mpool__block *home, size_t size, size_t alignment);
+
+// Empties the region. keep: the blocks filled since the last reset become
+// spares and the old spares and large blocks go back to the allocator (one
+// spike pins its memory for one cycle, not forever); otherwise all go back.
+// The cursor restarts at `from` in `home`, or is empty when home is NULL.
+void region_reset(mpool__region *r, mpool_pool *owner, mpool__block *home, char *from, bool keep);
+
+// Every block of the region but `home`, as one chain; the region is left
+// empty (no current block).
+mpool__block *region_take_blocks(mpool__region *r, const mpool__block *home);
+
+// Bytes of ordinary blocks the region has filled since the last reset,
+// `home` included: what a pool like it will need.
+size_t region_filled_bytes(const mpool__region *r, const mpool__block *home);
+
+// Adds the region's blocks (home excluded) to statistics.
+void region_add_stats(const mpool__region *r, const mpool__block *home, mpool_stats_t *out);
+
+// Resizes the most recent allocation `p` (old_rounded bytes) in place to
+// new_rounded bytes when the current block has room; false otherwise.
+bool region_resize_last(mpool__region *r, char *p, size_t old_rounded, size_t new_rounded);
+
+// The large block that holds `p`, unlinked, or NULL.
+mpool__block *region_unlink_large(mpool__region *r, const void *p);
+
+// Debug builds: checks the invariants above.
+void region_validate(const mpool__region *r, const mpool__block *home);
+
+} // namespace mpool::detail
+
+#endif

@@ -1,0 +1,118 @@
+// teardown.cpp - clear and destroy: the order of what runs, without
+// recursion.
+//
+// mpool_clear() and mpool_destroy() run, until a round finds nothing left:
+// pre-cleanups (newest first), children (newest first, each torn down the
+// same way), cleanups (newest first), userdata cleanups (newest first). Each
+// record is unlinked before it is called, so one registered during the run
+// also runs and one may kill another; repeating the round means a cleanup
+// that creates a child or registers a cleanup cannot leak.
+//
+// The walk keeps no stack: a pool being torn down records which step it is
+// in (pool->step), the walk goes down to a child and comes back up through
+// the parent link once the child is freed, so a tree a million levels deep
+// needs no more stack than a flat one.
+//
+// Re-entry: a cleanup may clear or destroy any live pool, siblings of the
+// pools being torn down included; a pool destroyed that way unlinks itself,
+// and the walk, which always looks afresh for the newest child, never sees
+// it again. A pool whose teardown is already running further up the stack
+// (its state is not live) is left alone by a nested clear or destroy.
+#include "lanes.hpp"
+
+using namespace mpool::detail;
+
+namespace {
+
+mpool_t *newest_child(const mpool_t *pool) {
+    if (mpool_t *child = lanes_newest_child(pool)) return child; // children on lanes are newer than the own list's
+    return pool->first_child;
+}
+
+bool has_work(const mpool_t *pool) {
+    return pool->pre_cleanups || pool->cleanups || pool->userdata || newest_child(pool);
+}
+
+void run_one(mpool__cleanup **list) {
+    mpool__cleanup *c = *list;
+    *list = c->next;
+    c->fn(c->data);
+}
+
+void drop_one_userdata(mpool_t *pool) {
+    mpool__userdata *u = pool->userdata;
+    pool->userdata = u->next;
+    if (u->cleanup) u->cleanup(u->data);
+}
+
+// Does one thing of the pool's teardown. Returns the pool to go on with: a
+// child (to be torn down first), the same pool (more to do), or NULL (done).
+mpool_t *step(mpool_t *pool) {
+    switch (pool->step) {
+    case teardown_step::pre_cleanups:
+        if (pool->pre_cleanups)
+            run_one(&pool->pre_cleanups);
+        else
+            pool->step = teardown_step::children;
+        return pool;
+    case teardown_step::children:
+        if (mpool_t *child = newest_child(pool)) return child;
+        pool->step = teardown_step::cleanups;
+        return pool;
+    case teardown_step::cleanups:
+        if (pool->cleanups)
+            run_one(&pool->cleanups);
+        else
+            pool->step = teardown_step::userdata;
+        return pool;
+    case teardown_step::userdata:
+        if (pool->userdata) {
+            drop_one_userdata(pool);
+            return pool;
+        }
+        if (!has_work(pool)) return nullptr;
+        pool->step = teardown_step::pre_cleanups; // a cleanup left more work: another round
+        return pool;
+    }
+    return nullptr;
+}
+
+void begin(mpool_t *pool, pool_state state) {
+    pool_validate(pool);
+    if (is_concurrent(pool)) lanes_check_idle(pool);
+    pool->state = state;
+    pool->step = teardown_step::pre_cleanups;
+}
+
+} // namespace
+
+namespace mpool::detail {
+
+void teardown(mpool_t *top, teardown_end end) {
+    if (top->state != pool_state::live) return; // its teardown is running further up the stack
+    begin(top, end == teardown_end::clear ? pool_state::clearing : pool_state::destroying);
+    mpool_t *pool = top;
+    for (;;) {
+        mpool_t *next = step(pool);
+        if (next == pool) continue;
+        if (next) { // a child: torn down before its parent goes on
+            if (next->state != pool_state::live)
+                fatal("a pool was cleared or destroyed by a cleanup while one of its descendants was being torn down");
+            begin(next, pool_state::destroying);
+            pool = next;
+            continue;
+        }
+        if (pool == top) break;
+        mpool_t *parent = pool->parent;
+        free_pool(pool);
+        pool = parent;
+    }
+    if (end == teardown_end::clear) {
+        reset_pool(top);
+        top->state = pool_state::live;
+    } else {
+        free_pool(top);
+    }
+}
+
+} // namespace mpool::detail
