@@ -26,11 +26,22 @@
  * threads at once is safe, as is any use of distinct pools that share an
  * allocator: once a second thread creates children of a parent, each thread
  * links its children in a lane of its own and keeps a small cache of idle
- * blocks there, so a create/fill/destroy cycle takes no lock. A pool created
- * with MPOOL_CONCURRENT may also be allocated from by many threads at once.
- * Every other call on a pool needs that no other thread uses that pool at
- * the same time (clearing or destroying a pool also counts as a use of its
- * descendants).
+ * blocks there, so a create/fill/destroy cycle takes no shared lock. The
+ * parent itself may meanwhile be used by one thread (the server pattern: a
+ * long-lived pool that its own thread allocates from while workers make and
+ * destroy children of it). A pool created with MPOOL_CONCURRENT may also be
+ * allocated from by many threads at once. Every other call on a pool needs
+ * that no other thread uses that pool at the same time (clearing or
+ * destroying a pool also counts as a use of its descendants). A pool may be
+ * destroyed by a thread other than the one that made it: its memory is back
+ * in its allocator when mpool_destroy() returns.
+ *
+ * Which memory is valid when. An allocation is valid until its pool is
+ * cleared or destroyed (an ancestor's clear or destroy destroys the pool),
+ * or until mpool_realloc() moves it; records the library keeps for you
+ * (cleanups, userdata keys, the tag) follow the same rule, except the tag,
+ * which survives a clear. A pool is valid until mpool_destroy() of it or of
+ * an ancestor, or an ancestor's mpool_clear().
  */
 #ifndef MPOOL_MPOOL_H
 #define MPOOL_MPOOL_H
@@ -76,10 +87,10 @@ extern "C" {
 /* The largest alignment mpool_alloc_aligned() accepts, on every platform. */
 #define MPOOL_MAX_ALIGNMENT MPOOL__SIZE(4096)
 
-/* A request of more than this many bytes gets a block of its own, so it
- * neither wastes the rest of the current block nor changes the size of the
- * blocks that follow. Clearing the pool gives such blocks back to the
- * allocator. */
+/* A request of more than this many bytes always gets a block of its own,
+ * so it neither wastes the rest of the current block nor changes the size of
+ * the blocks that follow. Clearing the pool gives such blocks back to the
+ * allocator (mpool_realloc() of one that moves gives it back at once). */
 #define MPOOL_LARGE_THRESHOLD MPOOL__SIZE(16384)
 
 /* Block sizes. Ordinary blocks (those that hold many allocations) are
@@ -88,11 +99,14 @@ extern "C" {
  * header: glibc's malloc keeps such a block in a chunk of 2^k - 16 bytes,
  * with nothing lost to rounding.
  * A root pool's first block is MPOOL_DEFAULT_BLOCK_SIZE. A child's first
- * block is sized from what its parent's earlier children used (a decaying
- * maximum), starting at MPOOL_MIN_BLOCK_SIZE, so a per-request child gets
- * one block of the right size and a tiny child stays tiny. Each later block
- * is the next size up, to MPOOL_MAX_BLOCK_SIZE. Options may fix the first
- * block's size. */
+ * block is sized from what its parent's earlier children filled (a decaying
+ * maximum, that decays on each create too and believes one outlier only
+ * when the next child agrees), starting at MPOOL_MIN_BLOCK_SIZE, so a
+ * per-request child gets one block of the right size and a tiny child stays
+ * tiny. Each later block is the next size up, to MPOOL_MAX_BLOCK_SIZE.
+ * Options may fix the first block's size. Under a limit, a block that does
+ * not fit in what the limit still allows is cut to the largest that does
+ * (as long as it holds the request), so a limit can be used to the end. */
 #define MPOOL_BLOCK_SLACK MPOOL__SIZE(24)
 #define MPOOL_MIN_BLOCK_SIZE (MPOOL__SIZE(256) - MPOOL_BLOCK_SLACK)
 #define MPOOL_DEFAULT_BLOCK_SIZE (MPOOL__SIZE(4096) - MPOOL_BLOCK_SLACK)
@@ -166,22 +180,36 @@ MPOOL_API mpool_t *mpool_create(mpool_t *parent);
  *   MPOOL_MAX_BLOCK_SIZE. 0: the library chooses (see above).
  * - limit: the most bytes of blocks (as asked of the block source, pool
  *   headers and large blocks included) the pool and its descendants may hold
- *   together. A request that would pass it fails as if the source had failed.
- *   The first block counts: a limit smaller than it makes creation fail.
+ *   together; bytes_reserved never passes it. A request that would pass it
+ *   fails as if the source had failed. The first block counts: creation
+ *   succeeds while the smallest block that holds the header (and the tag)
+ *   fits in this limit and the ancestors', and fails otherwise.
  * - oom: the out-of-memory handler; NULL inherits the parent's. Creation
  *   failure calls it (or the parent's) with the parent (NULL for a root).
- * - tag: copied (at most MPOOL_TAG_MAX bytes are kept).
+ * - tag: copied (at most MPOOL_TAG_MAX bytes are kept) into the first block,
+ *   which is made big enough for it: a created pool always has its tag.
  * - flags: 0 or MPOOL_CONCURRENT (EINVAL otherwise).
  * Returns NULL and sets errno (EINVAL, ENOMEM) on failure; nothing leaks and
- * the parent is unchanged. Safe to call concurrently for the same parent. */
+ * the parent is unchanged (its blocks and figures are as before). The
+ * handler is called only for a create that fails. Safe to call concurrently
+ * for the same parent. */
 MPOOL_API mpool_t *mpool_create_ex(mpool_t *parent, const mpool_options_t *options);
 
 /* Empties a pool, in this order: runs pre-cleanups (last registered first),
- * destroys the children (newest first), runs cleanups (last registered
- * first; one registered while they run also runs), drops userdata (running
- * each one's cleanup, newest first). Then every pointer the pool handed out
- * is invalid; the pool keeps its ordinary blocks for reuse and gives large
- * blocks back to the allocator. Its tag, options and limit stay.
+ * destroys the children (newest first, in the order they were created,
+ * whichever threads created them), runs cleanups (last registered first;
+ * one registered while they run also runs), drops userdata (running each
+ * one's cleanup, newest first); repeated while a cleanup left more of these.
+ * Then every pointer the pool handed out is invalid; the pool keeps the
+ * ordinary blocks it used since its last clear for reuse and gives large
+ * blocks (and spares it did not use) back to the allocator. Its tag, options
+ * and limit stay. Any depth of descendants is fine: nothing recurses.
+ * A cleanup may clear or destroy other pools, siblings of the pools being
+ * torn down included (a pool destroyed that way unlinks itself). A clear or
+ * destroy of a pool whose own clear or destroy is already running (called
+ * from one of its cleanups, or a descendant's) does nothing; a clear or
+ * destroy from a cleanup of an ancestor of the pool being torn down stops the
+ * program with a message (it would free the running teardown under it).
  * NULL: no-op. */
 MPOOL_API void mpool_clear(mpool_t *pool);
 
@@ -217,9 +245,12 @@ MPOOL_API void *mpool_calloc(mpool_t *pool, size_t count, size_t size);
 /* Resizes an allocation of `old_size` bytes (the size it was asked with) to
  * `new_size`. In place when `ptr` is the pool's most recent allocation and
  * the block has room (or when shrinking it); otherwise the first
- * min(old_size, new_size) bytes are copied to a new allocation. `ptr` NULL
- * acts as mpool_alloc(pool, new_size). On failure returns NULL and `ptr` is
- * unchanged and still valid. `ptr` must come from this pool. */
+ * min(old_size, new_size) bytes are copied to a new allocation aligned to
+ * MPOOL_ALIGNMENT, and the old pointer is dead, as with realloc(). So
+ * realloc is for memory of the default alignment: a larger alignment from
+ * mpool_alloc_aligned() is not kept by a move (allocate anew instead).
+ * `ptr` NULL acts as mpool_alloc(pool, new_size). On failure returns NULL
+ * and `ptr` is unchanged and still valid. `ptr` must come from this pool. */
 MPOOL_API void *mpool_realloc(mpool_t *pool, void *ptr, size_t old_size, size_t new_size);
 
 /* Copies `size` bytes of `src` into the pool. `src` NULL: NULL (EINVAL). */
@@ -324,7 +355,7 @@ typedef struct mpool_stats {
 } mpool_stats_t;
 
 /* Fills *out with the pool's figures; with_descendants non-zero sums every
- * field over the pool and all its descendants. bytes_reserved counts what
+ * field over the pool and all its descendants (any depth: nothing recurses). bytes_reserved counts what
  * was asked of the block source for the pool's blocks, the same bytes that a
  * limit counts. bytes_allocated counts library records too (cleanups,
  * userdata, tags). pool or out NULL: no-op (out zeroed when not NULL). */
@@ -333,7 +364,14 @@ MPOOL_API void mpool_get_stats(const mpool_t *pool, int with_descendants, mpool_
 /* ---------------------------------------------------------------- allocators */
 
 /* Threads: every allocator call is thread-safe (the allocator has a lock),
- * except mpool_allocator_destroy, which needs that no pool uses it. */
+ * except mpool_allocator_destroy, which needs that no pool uses it.
+ *
+ * Idle memory. The allocator holds every idle block: in its own free lists
+ * and in the small per-thread caches that children of a shared parent
+ * recycle blocks through (lanes; see Threads at the top). Both count in
+ * mpool_allocator_idle_bytes(), both are bounded together by max_free, and
+ * trim, decay and destroy reach both. So the block source never holds more
+ * than the pools' bytes_reserved plus max_free. */
 
 /* Where blocks come from. alloc(ctx, size) returns `size` bytes aligned to
  * MPOOL_ALIGNMENT, or NULL; free(ctx, block, size) gets back a block with the
@@ -364,8 +402,10 @@ MPOOL_API void mpool_allocator_set_max_free(mpool_allocator_t *allocator, size_t
 /* The current max_free (0 for allocator NULL). */
 MPOOL_API size_t mpool_allocator_max_free(const mpool_allocator_t *allocator);
 
-/* Gives idle blocks back to the source, largest first, until at most
- * `keep_bytes` idle bytes remain. Returns the bytes given back. */
+/* Gives idle blocks back to the source, largest first (thread caches
+ * included), until at most `keep_bytes` idle bytes remain. Also gives back
+ * the blocks past the decay time, if one is set. Returns the bytes given
+ * back. */
 MPOOL_API size_t mpool_allocator_trim(mpool_allocator_t *allocator, size_t keep_bytes);
 
 /* Bytes of idle blocks the allocator holds for reuse. */

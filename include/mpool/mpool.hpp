@@ -7,7 +7,10 @@
 // Every call forwards to the C functions, and the allocation fast path is the
 // same inline bump as mpool_alloc(). Failure to get memory throws
 // std::bad_alloc (std::bad_array_new_length for array sizes that overflow);
-// an invalid alignment throws std::bad_alloc too.
+// an invalid alignment throws std::bad_alloc too. A null string given to
+// strdup throws std::invalid_argument. Cleanups must not throw: one that
+// does ends the program (std::terminate), since a half-cleared pool cannot
+// be unwound through.
 //
 // A PoolRef is never null: a Pool that was moved from (or release()d) may
 // only be assigned to or destroyed, as with std::unique_ptr.
@@ -43,6 +46,7 @@
 #include <memory>
 #include <new>
 #include <span>
+#include <stdexcept>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -116,7 +120,10 @@ public:
     }
 
     // Copies of strings. The copies are NUL-terminated.
-    char *strdup(const char *s) const { return checked(mpool_strdup(pool_, s)); }
+    char *strdup(const char *s) const {
+        if (!s) throw std::invalid_argument("mpool: strdup of a null string");
+        return checked(mpool_strdup(pool_, s));
+    }
     std::string_view strdup(std::string_view s) const {
         char *copy = checked(copy_view(s));
         return {copy, s.size()};
@@ -152,6 +159,7 @@ public:
 
     // Runs `f()` when the pool is cleared or destroyed, after its children
     // are destroyed (on_pre_cleanup: before). `f` is moved into the pool.
+    // `f` must not throw: an exception from it calls std::terminate.
     template <class F> void on_cleanup(F &&f) const { add_callable(std::forward<F>(f), &mpool_cleanup_register); }
     template <class F> void on_pre_cleanup(F &&f) const { add_callable(std::forward<F>(f), &mpool_pre_cleanup_register); }
 
@@ -198,7 +206,7 @@ private:
         for (std::size_t i = record->count; i-- > 0;) record->first[i].~T();
     }
 
-    template <class Fn> static void call_and_destroy(void *data) {
+    template <class Fn> static void call_and_destroy(void *data) noexcept {
         Fn *fn = static_cast<Fn *>(data);
         (*fn)();
         fn->~Fn();
