@@ -45,14 +45,18 @@ mpool_t *fail_create(mpool_t *parent, const mpool_options_t *options, size_t siz
     return nullptr;
 }
 
-// What a new child's estimate asks for: the options', else the lane's or
-// the parent's learned size, else the default for a root and the smallest
-// block for a child. Cut to the largest ordinary size.
+// What a new pool's home block should be: the options', else the lane's or
+// the parent's learned size, else the smallest block for a child and the
+// default for a root. Cut to the largest ordinary size.
 size_t wanted_home_size(const mpool_t *parent, const CreatePlan &plan, const mpool_options_t *options) {
     size_t wanted = options ? options->block_size : 0;
     if (wanted == 0 && plan.lane) wanted = sizing_wanted(plan.lane->child_sizing);
     if (wanted == 0 && parent) wanted = sizing_wanted(parent->child_sizing.load(std::memory_order_relaxed));
-    if (wanted == 0) wanted = parent ? MPOOL_MIN_BLOCK_SIZE : MPOOL_DEFAULT_BLOCK_SIZE;
+    if (wanted == 0 && parent) wanted = MPOOL_MIN_BLOCK_SIZE;
+    if (wanted == 0) { // a root: the default, or 1/64 of its limit when that is less (the limit is for its children too)
+        size_t limit = options ? options->limit : 0;
+        wanted = limit && limit / 64 < MPOOL_DEFAULT_BLOCK_SIZE ? limit / 64 : MPOOL_DEFAULT_BLOCK_SIZE;
+    }
     return class_size_for(wanted < MPOOL_MAX_BLOCK_SIZE ? wanted : MPOOL_MAX_BLOCK_SIZE);
 }
 

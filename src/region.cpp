@@ -2,7 +2,8 @@
 //
 // A full block is replaced by a spare one (kept by an earlier reset) or a
 // new one, whose size doubles with each new block up to
-// MPOOL_MAX_BLOCK_SIZE (or is cut to what a limit still allows). The new
+// MPOOL_MAX_BLOCK_SIZE, and holds at least four requests of the size that
+// asked for it (or is cut to what a limit still allows). The new
 // block becomes current only when it has more room left than the old one,
 // so a request that nearly fills a new block does not throw away the old
 // block's free tail. A request larger than MPOOL_LARGE_THRESHOLD gets a
@@ -43,10 +44,13 @@ char *alloc_in_new_block(mpool__region *r, mpool_t *owner, mpool__block *home, s
     size_t need = kBlockHeader + (alignment - kAlign) + rounded;
     mpool__block *b = take_first_fitting(&r->spare, need);
     if (!b) {
-        size_t wanted = r->next_block_size < need ? class_size_for(need) : r->next_block_size;
+        // At least four such requests per block: a block barely larger than
+        // one request would waste up to half of itself in its tail.
+        size_t for_request = class_size_for(need < MPOOL_MAX_BLOCK_SIZE / 4 ? need * 4 : MPOOL_MAX_BLOCK_SIZE);
+        size_t wanted = r->next_block_size < for_request ? for_request : r->next_block_size;
         b = pool_take_block(owner, wanted, need);
         if (!b) return nullptr;
-        if (b->size >= r->next_block_size) r->next_block_size = static_cast<uint32_t>(next_class_size(r->next_block_size));
+        if (b->size >= wanted) r->next_block_size = static_cast<uint32_t>(next_class_size(wanted)); // not when cut to a limit
     }
     char *ptr = block_payload(b);
     char *end = block_end(b);

@@ -26,9 +26,12 @@ protected:
         g_oom = OomRecord{};
         errno = 0;
     }
+    // A root with a limit and a first block of the default size (so that
+    // the tests know what it takes of the limit).
     static mpool_t *limited_root(size_t limit) {
         mpool_options_t options{};
         options.limit = limit;
+        options.block_size = MPOOL_DEFAULT_BLOCK_SIZE;
         options.oom = record_oom;
         return mpool_create_ex(nullptr, &options);
     }
