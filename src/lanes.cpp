@@ -106,6 +106,7 @@ mpool__lane *lane_make(mpool_t *parent) {
     uintptr_t word = parent->lanes.load(std::memory_order_acquire);
     do {
         lane->next = lane_list(word);
+        lane->births = lane->next ? lane->next->births : &lane->birth_counter;
     } while (!parent->lanes.compare_exchange_weak(word, reinterpret_cast<uintptr_t>(lane), std::memory_order_acq_rel,
                                                   std::memory_order_acquire));
     return lane;
@@ -124,7 +125,7 @@ mpool__block *lane_take_block(mpool__lane *lane, size_t size) {
 }
 
 void lane_link(mpool__lane *lane, mpool_t *child) {
-    child->birth = lane->parent->next_birth.fetch_add(1, std::memory_order_relaxed);
+    child->birth = lane->births->fetch_add(1, std::memory_order_relaxed);
     home_block(child)->next = reinterpret_cast<mpool__block *>(lane); // see lane_of()
     std::lock_guard guard(lane->cache.lock);
     push_child(&lane->children, child);

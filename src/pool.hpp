@@ -65,8 +65,7 @@ struct mpool_pool {
     mpool::detail::pool_state state;      // see pool_state
     mpool::detail::teardown_step step;    // while clearing or destroying: what runs next
     uint8_t flags;                        // pool_flag bits
-    uint32_t birth;                       // on a lane: the parent's next_birth when linked; orders siblings across lanes
-    std::atomic<uint32_t> next_birth;     // births handed to this pool's children on lanes
+    uint32_t birth;                       // on a lane: its number from the parent's birth counter (lanes.hpp); orders siblings across lanes
     std::atomic<uint32_t> child_sizing;   // child_sizing of the children on the own list (any thread may destroy them)
     mpool_allocator *allocator;           // where blocks come from
     mpool_pool *parent;                   // NULL for a root
