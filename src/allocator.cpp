@@ -26,6 +26,7 @@
 #include <new>
 
 #include "check.hpp"
+#include "checks.hpp"
 
 using namespace mpool::detail;
 
@@ -65,7 +66,12 @@ mpool__block *take_odd_locked(mpool_allocator *a, size_t size, size_t most) {
     return nullptr;
 }
 
-void source_free(mpool_allocator *a, mpool__block *b) { a->source.free(a->source.ctx, b, b->size); }
+// A block goes back to the source whole and accessible (a checked pool
+// left parts of it inaccessible to the checkers).
+void source_free(mpool_allocator *a, mpool__block *b) {
+    mem_undefined(b, b->size);
+    a->source.free(a->source.ctx, b, b->size);
+}
 
 uint64_t now_ms(const mpool_allocator *a) {
     if (a->clock) return a->clock(a->clock_ctx);
@@ -74,8 +80,12 @@ uint64_t now_ms(const mpool_allocator *a) {
     return static_cast<uint64_t>(ts.tv_sec) * 1000u + static_cast<uint64_t>(ts.tv_nsec) / 1000000u;
 }
 
-// When an idle block went idle: kept in its payload, which nobody uses then.
-uint64_t &idle_since(mpool__block *b) { return *reinterpret_cast<uint64_t *>(block_payload(b)); }
+// When an idle block went idle: kept in its payload, which nobody uses then
+// (and which the checkers are told the allocator may use).
+uint64_t &idle_since(mpool__block *b) {
+    mem_defined(block_payload(b), sizeof(uint64_t));
+    return *reinterpret_cast<uint64_t *>(block_payload(b));
+}
 
 // Unlinks b from a list, updating the counts, and gives it to the source.
 void release_block_locked(mpool_allocator *a, mpool__block **link) {

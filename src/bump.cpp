@@ -11,7 +11,10 @@ namespace mpool::detail {
 
 void *pool_alloc(mpool_t *pool, size_t size, size_t alignment) {
     if (is_concurrent(pool)) return lane_alloc(pool, size, alignment);
-    return region_alloc(&pool->region, pool, home_block(pool), size, alignment);
+    bool entered = check_enter(pool);
+    void *result = region_alloc(&pool->region, pool, home_block(pool), size, alignment);
+    check_leave(pool, entered);
+    return result;
 }
 
 void reset_cursor_to_home(mpool_t *pool) {
@@ -25,6 +28,7 @@ extern "C" {
 
 void *mpool__alloc_slow(mpool_t *pool, size_t size) {
     if (!pool) return fail_invalid();
+    check_not_destroyed(pool, "mpool_alloc");
     return pool_alloc(pool, size, kAlign);
 }
 
@@ -33,6 +37,7 @@ void *(mpool_alloc)(mpool_t *pool, size_t size) { return mpool__alloc_inline(poo
 void *mpool_alloc_aligned(mpool_t *pool, size_t size, size_t alignment) {
     if (!pool || alignment == 0 || (alignment & (alignment - 1)) != 0 || alignment > MPOOL_MAX_ALIGNMENT)
         return fail_invalid();
+    check_not_destroyed(pool, "mpool_alloc_aligned");
     return pool_alloc(pool, size, alignment < kAlign ? kAlign : alignment);
 }
 
@@ -47,16 +52,22 @@ void *mpool_calloc(mpool_t *pool, size_t count, size_t size) {
 
 void *mpool_realloc(mpool_t *pool, void *ptr, size_t old_size, size_t new_size) {
     if (!pool) return fail_invalid();
+    check_not_destroyed(pool, "mpool_realloc");
     if (!ptr) return mpool__alloc_nonnull(pool, new_size);
+    check_is_allocation(pool, ptr);
     char *p = static_cast<char *>(ptr);
     size_t old_rounded, new_rounded;
     if (!align_up(old_size ? old_size : 1, kAlign, &old_rounded)) return fail_invalid();
     if (new_size > kMaxRequest || !align_up(new_size ? new_size : 1, kAlign, &new_rounded))
         return fail_no_memory(pool, new_size);
     if (is_concurrent(pool)) { // no shared cursor or counter to adjust: shrink in place, grow by copying
-        if (new_size <= old_size) return ptr;
+        if (new_size <= old_size) {
+            if (is_checked(pool)) check_on_shrink(pool, p, old_size, new_size);
+            return ptr;
+        }
         void *moved = pool_alloc(pool, new_size, kAlign);
         if (moved) std::memcpy(moved, ptr, old_size);
+        if (moved && is_checked(pool)) check_on_moved(pool, p, old_size);
         return moved;
     }
     mpool__region *r = &pool->region;
@@ -68,13 +79,16 @@ void *mpool_realloc(mpool_t *pool, void *ptr, size_t old_size, size_t new_size) 
     }
     if (new_size <= old_size) {
         r->cursor.requested -= old_size - new_size;
+        if (r->checked) check_on_shrink(pool, p, old_size, new_size);
         return ptr;
     }
     void *moved = mpool__alloc_nonnull(pool, new_size);
     if (!moved) return nullptr;
     std::memcpy(moved, ptr, old_size);
-    // A large allocation that moves gives its block back at once.
-    if (old_rounded > MPOOL_LARGE_THRESHOLD) {
+    if (r->checked) check_on_moved(pool, p, old_size);
+    // A large allocation that moves gives its block back at once (in debug
+    // mode at the next clear: its record is on the pool's list).
+    if (old_rounded > MPOOL_LARGE_THRESHOLD && !is_debug(pool)) {
         if (mpool__block *b = region_unlink_large(r, ptr)) {
             r->cursor.requested -= old_size;
             b->next = nullptr;

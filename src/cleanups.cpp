@@ -19,6 +19,7 @@ namespace {
 
 int register_on(mpool_t *pool, mpool__cleanup **list, void *data, mpool_cleanup_fn fn) {
     if (!pool || !fn) return EINVAL;
+    check_not_destroyed(pool, "mpool_cleanup_register");
     mpool__cleanup *c = is_concurrent(pool) ? nullptr : pool->free_cleanups;
     if (c) {
         pool->free_cleanups = c->next;
@@ -74,6 +75,7 @@ int mpool_pre_cleanup_register(mpool_t *pool, void *data, mpool_cleanup_fn fn) {
 
 int mpool_cleanup_kill(mpool_t *pool, void *data, mpool_cleanup_fn fn) {
     if (!pool) return EINVAL;
+    check_not_destroyed(pool, "mpool_cleanup_kill");
     if (kill_in(pool, &pool->cleanups, data, fn) || kill_in(pool, &pool->pre_cleanups, data, fn)) return 0;
     return ENOENT;
 }
@@ -86,6 +88,7 @@ int mpool_cleanup_run(mpool_t *pool, void *data, mpool_cleanup_fn fn) {
 
 int mpool_userdata_set(mpool_t *pool, const char *key, void *data, mpool_cleanup_fn cleanup) {
     if (!pool || !key) return EINVAL;
+    check_not_destroyed(pool, "mpool_userdata_set");
     if (mpool__userdata *u = find_userdata(pool, key)) {
         void *old_data = u->data;
         mpool_cleanup_fn old_cleanup = u->cleanup;

@@ -29,18 +29,21 @@ mpool__lane *my_lane(mpool_t *pool) {
     return lane;
 }
 
-// Marks the lane busy for the length of an allocation (debug builds), so
-// that a clear or destroy that overlaps one is caught.
-struct BusyMark {
-    explicit BusyMark(mpool__lane *lane) : lane_(lane) {
 #ifndef NDEBUG
-        lane_->busy.store(true, std::memory_order_relaxed);
+constexpr bool kDebugBuild = true;
+#else
+constexpr bool kDebugBuild = false;
 #endif
+
+// Marks the lane busy for the length of an allocation (debug builds, and
+// pools in debug mode), so that a clear or destroy that overlaps one is
+// caught.
+struct BusyMark {
+    BusyMark(const mpool_t *pool, mpool__lane *lane) : lane_(kDebugBuild || is_debug(pool) ? lane : nullptr) {
+        if (lane_) lane_->busy.store(true, std::memory_order_relaxed);
     }
     ~BusyMark() {
-#ifndef NDEBUG
-        lane_->busy.store(false, std::memory_order_relaxed);
-#endif
+        if (lane_) lane_->busy.store(false, std::memory_order_relaxed);
     }
     BusyMark(const BusyMark &) = delete;
     BusyMark &operator=(const BusyMark &) = delete;
@@ -56,7 +59,7 @@ namespace mpool::detail {
 void *lane_alloc(mpool_t *pool, size_t size, size_t alignment) {
     mpool__lane *lane = my_lane(pool);
     if (!lane) return fail_no_memory(pool, size);
-    BusyMark busy(lane);
+    BusyMark busy(pool, lane);
     mpool__region *r = &lane->region;
     if (alignment == kAlign) { // as the inline fast path: sizes 1 to the room fit once rounded
         char *result = r->cursor.ptr;
@@ -83,13 +86,10 @@ void lanes_add_stats(const mpool_t *pool, mpool_stats_t *out) {
 }
 
 void lanes_check_idle(const mpool_t *pool) {
-#ifndef NDEBUG
+    if (!kDebugBuild && !is_debug(pool)) return;
     for (const mpool__lane *lane = first_lane(pool); lane; lane = lane->next)
         if (lane->busy.load(std::memory_order_relaxed))
             fatal("a concurrent pool was cleared or destroyed while a thread allocated from it");
-#else
-    (void)pool;
-#endif
 }
 
 uint64_t next_pool_serial() {

@@ -93,10 +93,12 @@ child_link lane_choose(mpool_t *parent, mpool__lane **lane) {
 mpool__lane *lane_make(mpool_t *parent) {
     mpool__block *b = pool_take_block(parent, kLaneBlockSize, kLaneBlockSize);
     if (!b) return nullptr;
+    mem_undefined(block_payload(b), b->size - kBlockHeader); // a block a checked pool used is inaccessible
     auto *lane = new (align_ptr(block_payload(b), kCacheLine)) mpool__lane{};
     lane->block = b;
     lane->parent = parent;
     lane->region.next_block_size = static_cast<uint32_t>(MPOOL_DEFAULT_BLOCK_SIZE);
+    lane->region.checked = is_checked(parent);
     lane->child_sizing = parent->child_sizing.load(std::memory_order_relaxed);
     allocator_attach_cache(parent->allocator, &lane->cache);
     {
@@ -131,12 +133,13 @@ void lane_link(mpool__lane *lane, mpool_t *child) {
     push_child(&lane->children, child);
 }
 
-void lane_unlink(mpool__lane *lane, mpool_t *child, mpool__block *chain) {
+void lane_unlink(mpool__lane *lane, mpool_t *child, mpool__block *chain, uint8_t flags) {
     mpool_allocator *allocator = child->allocator; // the child's header lives in `chain`: read it first
     bool into_cache = lane_is_mine(lane) && allocator == lane->parent->allocator;
     {
         std::lock_guard guard(lane->cache.lock);
         remove_child(&lane->children, child);
+        retire_home(chain, flags);
         if (into_cache) chain = cache_keep_locked(allocator, &lane->cache, chain);
     }
     allocator_give(allocator, chain);
@@ -170,7 +173,9 @@ void lanes_release(mpool_t *parent) {
         lanes = lane->next;
         MPOOL_ASSERT(!lane->children, "a parent's children are gone before its lanes");
         allocator_detach_cache(parent->allocator, &lane->cache);
-        move_blocks(&chain, region_take_blocks(&lane->region, nullptr));
+        mpool__block *allocations = region_take_blocks(&lane->region, nullptr);
+        if (is_checked(parent)) check_blocks_retired(is_debug(parent), allocations, nullptr, true);
+        move_blocks(&chain, allocations);
         push_block(&chain, lane->block); // the lane lives in this block: nothing of it is read after
     }
     pool_give_blocks(parent, chain);

@@ -99,10 +99,11 @@ mpool__block *lane_take_block(mpool__lane *lane, size_t size);
 // Links a new child on the lane, with the next birth number.
 void lane_link(mpool__lane *lane, mpool_t *child);
 
-// Unlinks a child from its lane and gives back its blocks (a chain): into
-// the lane's cache when the calling thread owns the lane and the child used
-// the parent's allocator, else to the child's allocator.
-void lane_unlink(mpool__lane *lane, mpool_t *child, mpool__block *chain);
+// Unlinks a child from its lane and gives back its blocks (a chain, its
+// home block first, retired with retire_home(home, flags) once unlinked):
+// into the lane's cache when the calling thread owns the lane and the child
+// used the parent's allocator, else to the child's allocator.
+void lane_unlink(mpool__lane *lane, mpool_t *child, mpool__block *chain, uint8_t flags);
 
 // The first lane of a parent, or NULL when it has none.
 mpool__lane *first_lane(const mpool_t *parent);
@@ -113,6 +114,37 @@ mpool_t *lanes_newest_child(const mpool_t *parent);
 // The first child on lanes after `lane` (NULL: from the first lane), or
 // NULL: walks every child of a parent, for statistics.
 mpool_t *lanes_first_child_after(const mpool_t *parent, const mpool__lane *lane);
+
+// A pool's children, in the order walks see them: its own list, then each
+// lane's. NULL after the last.
+inline const mpool_t *first_child_of(const mpool_t *pool) {
+    return pool->first_child ? pool->first_child : lanes_first_child_after(pool, nullptr);
+}
+inline const mpool_t *next_sibling_of(const mpool_t *child) {
+    return child->next_sibling ? child->next_sibling : lanes_first_child_after(child->parent, lane_of(child));
+}
+
+// Calls fn(pool) for `top` and each of its descendants, parents before
+// children, with no recursion (statistics, mpool_check). The subtree must
+// not change meanwhile.
+template <class Fn> void walk_subtree(const mpool_t *top, Fn fn) {
+    const mpool_t *pool = top;
+    for (;;) {
+        fn(pool);
+        if (const mpool_t *child = first_child_of(pool)) {
+            pool = child;
+            continue;
+        }
+        for (;;) { // climb until a pool has a next sibling
+            if (pool == top) return;
+            if (const mpool_t *sibling = next_sibling_of(pool)) {
+                pool = sibling;
+                break;
+            }
+            pool = pool->parent;
+        }
+    }
+}
 
 // Destroy of the parent: gives back every lane's cache, its allocation
 // blocks and the lanes themselves, and forgets them in their owners'

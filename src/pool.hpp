@@ -7,6 +7,7 @@
 
 #include "allocator.hpp"
 #include "check.hpp"
+#include "checks.hpp"
 #include "region.hpp"
 
 // A registered cleanup; lives in the pool's own memory.
@@ -45,6 +46,8 @@ enum pool_flag : uint8_t {
     kHasHandler = 2,    // an mpool__handler record follows (the limit's, if any)
     kOwnsAllocator = 4, // a root that made its allocator destroys it
     kConcurrent = 8,    // MPOOL_CONCURRENT: threads allocate in lanes (lanes.hpp)
+    kChecked = 16,      // allocations are laid out with redzones for the checkers (checks.hpp)
+    kDebug = 32,        // debug mode: records, canaries, misuse checks; an mpool__debug record follows the others
 };
 
 // A decaying estimate of what a parent's children use, packed in 32 bits
@@ -114,11 +117,12 @@ struct mpool__concurrent {
     uint64_t serial;             // unique among all pools ever made: keys each thread's cached lane
 };
 inline constexpr size_t kConcurrentRecord = align_up_const(sizeof(mpool__concurrent), kAlign);
+inline constexpr size_t kDebugRecord = align_up_const(sizeof(mpool__debug), kAlign);
 
-// The records after the header, by flags: limit, handler, concurrent.
+// The records after the header, by flags: limit, handler, concurrent, debug.
 inline size_t records_size(uint8_t flags) {
     return kPoolHeader + ((flags & kHasLimit) ? kLimitRecord : 0) + ((flags & kHasHandler) ? kHandlerRecord : 0) +
-           ((flags & kConcurrent) ? kConcurrentRecord : 0);
+           ((flags & kConcurrent) ? kConcurrentRecord : 0) + ((flags & kDebug) ? kDebugRecord : 0);
 }
 
 inline char *pool_bytes(const mpool_t *pool) { return reinterpret_cast<char *>(const_cast<mpool_t *>(pool)); }
@@ -143,6 +147,14 @@ inline mpool__concurrent *concurrent_of(const mpool_t *pool) {
     return reinterpret_cast<mpool__concurrent *>(pool_bytes(pool) +
                                                  records_size(pool->flags & (kHasLimit | kHasHandler)));
 }
+
+inline mpool__debug *debug_of(const mpool_t *pool) {
+    return reinterpret_cast<mpool__debug *>(pool_bytes(pool) +
+                                            records_size(pool->flags & (kHasLimit | kHasHandler | kConcurrent)));
+}
+
+inline bool is_checked(const mpool_t *pool) { return (pool->flags & kChecked) != 0; }
+inline bool is_debug(const mpool_t *pool) { return (pool->flags & kDebug) != 0; }
 
 // Where the cursor starts in the home block: after the header and records.
 inline char *home_start(const mpool_t *pool) { return pool_bytes(pool) + records_size(pool->flags); }
@@ -237,6 +249,10 @@ void free_pool(mpool_t *pool);
 
 // The reset at the end of a clear: blocks, cursor, tag.
 void reset_pool(mpool_t *pool);
+
+// A freed pool's home block, once unlinked and before it is given back:
+// made inaccessible (and filled, in debug mode) when the pool was checked.
+void retire_home(mpool__block *home, uint8_t flags);
 
 // --- validate.cpp
 

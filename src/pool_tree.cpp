@@ -63,8 +63,9 @@ size_t wanted_home_size(const mpool_t *parent, const CreatePlan &plan, const mpo
 // Step 1: reads the options. EINVAL for unknown flags.
 int plan_create(mpool_t *parent, const mpool_options_t *options, CreatePlan *plan) {
     unsigned flags = options ? options->flags : 0;
-    if ((flags & ~MPOOL_CONCURRENT) != 0) return EINVAL;
+    if ((flags & ~(MPOOL_CONCURRENT | MPOOL_DEBUG)) != 0) return EINVAL;
     if (flags & MPOOL_CONCURRENT) plan->flags |= kConcurrent;
+    plan->flags |= check_flags(parent, flags);
     if (options && options->limit) plan->flags |= kHasLimit;
     if (options && options->oom) plan->flags |= kHasHandler;
     plan->limit = options ? options->limit : 0;
@@ -73,6 +74,7 @@ int plan_create(mpool_t *parent, const mpool_options_t *options, CreatePlan *pla
     // The tag is kept in the home block (a concurrent pool's in its record),
     // so a tight limit can never drop it.
     size_t tag_room = plan->tag && !(plan->flags & kConcurrent) ? align_up_const(plan->tag_length + 1, kAlign) : 0;
+    if (plan->flags & kChecked) tag_room += 2 * kRedzone; // around the tag, as around any allocation
     plan->least = kBlockHeader + records_size(plan->flags) + tag_room;
     if (parent) plan->link = lane_choose(parent, &plan->lane);
     size_t wanted = (plan->flags & kConcurrent) ? 0 : wanted_home_size(parent, *plan, options);
@@ -96,8 +98,24 @@ mpool__block *take_home(mpool_t *parent, const CreatePlan &plan) {
     return take_block_for_child(parent, plan.allocator, plan.limit, plan.wanted, plan.least);
 }
 
+// Copies a tag (length bytes, no terminator needed) to the cursor, which
+// has room for it, and steps over it: the tag counts as allocated, and in a
+// checked pool is readable and has a redzone after it.
+void place_tag(mpool_t *pool, const char *tag, size_t length) {
+    mpool__region *r = &pool->region;
+    char *copy = r->cursor.ptr;
+    if (r->checked) mem_defined(copy, length + 1);
+    std::memmove(copy, tag, length);
+    copy[length] = '\0';
+    r->cursor.ptr += align_up_const(length + 1, kAlign) + (r->checked ? kRedzone : 0);
+    if (r->cursor.end < r->cursor.ptr || r->checked) r->cursor.end = r->cursor.ptr;
+    r->cursor.requested = length + 1;
+    pool->tag = copy;
+}
+
 // Step 3: the header and its records in the home block.
 mpool_t *build_pool(mpool__block *home, mpool_t *parent, const CreatePlan &plan, const mpool_options_t *options) {
+    if (plan.flags & kChecked) mem_undefined(block_payload(home), records_size(plan.flags)); // a reused block is not accessible
     auto *pool = new (block_payload(home)) mpool_pool{};
     pool->flags = plan.flags;
     pool->allocator = plan.allocator;
@@ -111,17 +129,18 @@ mpool_t *build_pool(mpool__block *home, mpool_t *parent, const CreatePlan &plan,
     }
     if (plan.flags & kHasHandler) new (handler_of(pool)) mpool__handler{options->oom};
     if (plan.flags & kConcurrent) new (concurrent_of(pool)) mpool__concurrent{{}, next_pool_serial()};
+    if (plan.flags & kDebug) new (debug_of(pool)) mpool__debug{};
+    pool->region.checked = (plan.flags & kChecked) != 0;
+    if (pool->region.checked) check_block_taken(home, home_start(pool));
     reset_cursor_to_home(pool);
-    if (plan.tag) {
-        char *copy = (plan.flags & kConcurrent) ? concurrent_of(pool)->tag : pool->region.cursor.ptr;
-        std::memcpy(copy, plan.tag, plan.tag_length);
-        copy[plan.tag_length] = '\0';
-        pool->tag = copy;
-        if (!(plan.flags & kConcurrent)) {
-            pool->region.cursor.ptr += align_up_const(plan.tag_length + 1, kAlign);
-            pool->region.cursor.requested = plan.tag_length + 1;
-        }
+    if (plan.tag && (plan.flags & kConcurrent)) {
+        std::memcpy(concurrent_of(pool)->tag, plan.tag, plan.tag_length);
+        concurrent_of(pool)->tag[plan.tag_length] = '\0';
+        pool->tag = concurrent_of(pool)->tag;
+    } else if (plan.tag) {
+        place_tag(pool, plan.tag, plan.tag_length);
     }
+    check_pool_made(pool);
     return pool;
 }
 
@@ -139,31 +158,19 @@ void link_child(mpool_t *parent, mpool_t *pool, const CreatePlan &plan) {
     push_child(&parent->first_child, pool);
 }
 
-// After a reset, moves the tag to the start of the home block's free space
-// when it fits there (it always does when it was in the home block), else to
-// the start of the spare block that holds it, which becomes current. The old
-// copy may overlap the new place.
-void keep_tag_across_reset(mpool_t *pool) {
-    if (!pool->tag || is_concurrent(pool)) return; // a concurrent pool's tag is in its record
+// After a reset, puts the tag (saved before it) back at the start of the
+// home block's free space when it fits there, else at the start of the
+// first spare block that holds it, which becomes current. A tag always
+// finds a place: the block it lived in was kept as a spare.
+void restore_tag(mpool_t *pool, const char *saved, size_t length) {
     mpool__region *r = &pool->region;
-    size_t length = std::strlen(pool->tag);
-    size_t rounded = align_up_const(length + 1, kAlign);
-    if (rounded > static_cast<size_t>(r->cursor.end - r->cursor.ptr)) {
-        mpool__block *holder = nullptr;
-        for (mpool__block **link = &r->spare; *link; link = &(*link)->next)
-            if (pool->tag >= block_payload(*link) && pool->tag < block_end(*link)) {
-                holder = *link;
-                *link = holder->next;
-                break;
-            }
-        MPOOL_ASSERT(holder, "a tag that is not in the home block is in a block kept by the reset");
+    size_t need = align_up_const(length + 1, kAlign) + (r->checked ? 2 * kRedzone : 0);
+    if (need > static_cast<size_t>(block_end(r->current) - r->cursor.ptr)) {
+        mpool__block *holder = take_first_fitting(&r->spare, kBlockHeader + need);
+        MPOOL_ASSERT(holder, "the block that held the tag was kept by the reset");
         region_start(r, holder, block_payload(holder));
     }
-    char *kept = r->cursor.ptr;
-    std::memmove(kept, pool->tag, length + 1);
-    r->cursor.ptr += rounded;
-    r->cursor.requested = length + 1;
-    pool->tag = kept;
+    place_tag(pool, saved, length);
 }
 
 // Records what the pool filled in the estimate its parent (or its lane)
@@ -181,10 +188,12 @@ void record_use(mpool_t *parent, mpool__lane *lane, const mpool_t *pool) {
 
 // Unlinks a pool from its parent's own list and gives its blocks back, in
 // one acquisition of the lock when both use one allocator.
-void unlink_from_own_list(mpool_t *parent, mpool_t *pool, mpool_allocator *allocator, mpool__block *chain) {
+void unlink_from_own_list(mpool_t *parent, mpool_t *pool, mpool_allocator *allocator, mpool__block *chain,
+                          uint8_t flags) {
     if (parent->allocator == allocator) {
         std::lock_guard guard(allocator->lock);
         remove_child(&parent->first_child, pool);
+        retire_home(chain, flags);
         allocator_give_locked(allocator, chain);
         return;
     }
@@ -192,6 +201,7 @@ void unlink_from_own_list(mpool_t *parent, mpool_t *pool, mpool_allocator *alloc
         std::lock_guard guard(parent->allocator->lock);
         remove_child(&parent->first_child, pool);
     }
+    retire_home(chain, flags);
     allocator_give(allocator, chain);
 }
 
@@ -200,32 +210,50 @@ void unlink_from_own_list(mpool_t *parent, mpool_t *pool, mpool_allocator *alloc
 namespace mpool::detail {
 
 void free_pool(mpool_t *pool) {
+    check_pool_freed(pool);
     mpool_t *parent = pool->parent;
     mpool__block *home = home_block(pool);
     mpool__lane *lane = parent ? lane_of(pool) : nullptr;
     if (parent) record_use(parent, lane, pool);
     if (first_lane(pool)) lanes_release(pool);
     mpool_allocator *allocator = pool->allocator;
-    bool owns_allocator = (pool->flags & kOwnsAllocator) != 0;
-    home->next = region_take_blocks(&pool->region, home);
+    uint8_t flags = pool->flags;
+    mpool__block *chain = region_take_blocks(&pool->region, home);
+    if (flags & kChecked) check_blocks_retired((flags & kDebug) != 0, chain, nullptr, true);
+    home->next = chain;
     pool_release_charge(pool, home);
     pool->state = pool_state::destroyed;
-    // The header lives in `home`: nothing of the pool is read once it is given.
-    if (lane)
-        lane_unlink(lane, pool, home);
-    else if (parent)
-        unlink_from_own_list(parent, pool, allocator, home);
-    else
+    // The header lives in `home`: nothing of the pool is read once it is
+    // unlinked (in a checked pool its home block is then made inaccessible).
+    if (lane) {
+        lane_unlink(lane, pool, home, flags);
+    } else if (parent) {
+        unlink_from_own_list(parent, pool, allocator, home, flags);
+    } else {
+        retire_home(home, flags);
         allocator_give(allocator, home);
-    if (owns_allocator) mpool_allocator_destroy(allocator);
+    }
+    if (flags & kOwnsAllocator) mpool_allocator_destroy(allocator);
 }
 
 void reset_pool(mpool_t *pool) {
+    check_pool_reset(pool);
+    char saved_tag[MPOOL_TAG_MAX + 1];
+    size_t tag_length = 0;
+    bool keep_tag = pool->tag && !is_concurrent(pool); // a concurrent pool's tag is in its record
+    if (keep_tag) {
+        tag_length = strnlen(pool->tag, MPOOL_TAG_MAX);
+        std::memcpy(saved_tag, pool->tag, tag_length);
+    }
     if (is_concurrent(pool)) lanes_reset(pool);
     region_reset(&pool->region, pool, home_block(pool), home_start(pool), true);
     if (is_concurrent(pool)) pool->region.cursor.end = pool->region.cursor.ptr;
     pool->free_cleanups = nullptr; // their memory went with the reset
-    keep_tag_across_reset(pool);
+    if (keep_tag) restore_tag(pool, saved_tag, tag_length);
+}
+
+void retire_home(mpool__block *home, uint8_t flags) {
+    if (flags & kChecked) check_blocks_retired((flags & kDebug) != 0, home, nullptr, false);
 }
 
 } // namespace mpool::detail
@@ -235,6 +263,7 @@ extern "C" {
 mpool_t *mpool_create(mpool_t *parent) { return mpool_create_ex(parent, nullptr); }
 
 mpool_t *mpool_create_ex(mpool_t *parent, const mpool_options_t *options) {
+    check_not_destroyed(parent, "mpool_create");
     CreatePlan plan;
     if (plan_create(parent, options, &plan) != 0) return static_cast<mpool_t *>(fail_invalid());
     if (!plan.allocator) {
@@ -267,6 +296,7 @@ void mpool_destroy(mpool_t *pool) {
 
 void mpool_set_tag(mpool_t *pool, const char *tag) {
     if (!pool) return;
+    check_not_destroyed(pool, "mpool_set_tag");
     if (!tag) {
         pool->tag = nullptr;
         return;

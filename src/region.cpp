@@ -26,22 +26,31 @@ size_t real_room(const mpool__region *r) {
     return r->current ? static_cast<size_t>(block_end(r->current) - r->cursor.ptr) : 0;
 }
 
-// Sets the window's end from the cursor: the block's end, or kWindow on.
+// Sets the window's end from the cursor: the block's end, or kWindow on;
+// no room at all in a checked region (every allocation comes here).
 void set_window(mpool__region *r) {
+    if (r->checked) {
+        r->cursor.end = r->cursor.ptr;
+        return;
+    }
     char *end = block_end(r->current);
     r->cursor.end = static_cast<size_t>(end - r->cursor.ptr) > kWindow ? r->cursor.ptr + kWindow : end;
 }
 
-char *alloc_large(mpool__region *r, mpool_t *owner, size_t rounded, size_t alignment) {
-    size_t block_size = kBlockHeader + (alignment - kAlign) + rounded; // cannot wrap: rounded <= kMaxRequest + kAlign
+// Bytes a checked region leaves inaccessible at the start of each block.
+size_t lead_of(const mpool__region *r) { return r->checked ? kRedzone : 0; }
+
+char *alloc_large(mpool__region *r, mpool_t *owner, size_t span, size_t alignment) {
+    size_t block_size = kBlockHeader + lead_of(r) + (alignment - kAlign) + span; // cannot wrap: span <= kMaxRequest + 2 * MPOOL_MAX_ALIGNMENT
     mpool__block *b = pool_take_block(owner, block_size, block_size);
     if (!b) return nullptr;
+    if (r->checked) check_block_taken(b, block_payload(b));
     push_block(&r->large, b);
-    return align_ptr(block_payload(b), alignment);
+    return align_ptr(block_payload(b) + lead_of(r), alignment);
 }
 
 char *alloc_in_new_block(mpool__region *r, mpool_t *owner, mpool__block *home, size_t rounded, size_t alignment) {
-    size_t need = kBlockHeader + (alignment - kAlign) + rounded;
+    size_t need = kBlockHeader + lead_of(r) + (alignment - kAlign) + rounded;
     mpool__block *b = take_first_fitting(&r->spare, need);
     if (!b) {
         // At least four such requests per block: a block barely larger than
@@ -51,8 +60,9 @@ char *alloc_in_new_block(mpool__region *r, mpool_t *owner, mpool__block *home, s
         b = pool_take_block(owner, wanted, need);
         if (!b) return nullptr;
         if (b->size >= wanted) r->next_block_size = static_cast<uint32_t>(next_class_size(wanted)); // not when cut to a limit
+        if (r->checked) check_block_taken(b, block_payload(b)); // spares were made inaccessible when kept
     }
-    char *ptr = block_payload(b);
+    char *ptr = block_payload(b) + lead_of(r);
     char *end = block_end(b);
     char *result = carve(&ptr, end, rounded, alignment);
     MPOOL_ASSERT(result, "a block of `need` bytes holds the request");
@@ -69,14 +79,15 @@ char *alloc_in_new_block(mpool__region *r, mpool_t *owner, mpool__block *home, s
 
 void region_start(mpool__region *r, mpool__block *b, char *from) {
     r->current = b;
-    r->cursor.ptr = from;
+    char *end = block_end(b);
+    r->cursor.ptr = static_cast<size_t>(end - from) > lead_of(r) ? from + lead_of(r) : end;
     set_window(r);
 }
 
 void *region_alloc(mpool__region *r, mpool_t *owner, mpool__block *home, size_t size, size_t alignment) {
     // The common way here: the window is used up, the block is not. Sizes 1
     // to kWindow, rounded, cannot wrap (as in the inline path).
-    if (alignment == kAlign && r->current && size - 1 < kWindow) {
+    if (alignment == kAlign && r->current && size - 1 < kWindow && !r->checked) {
         char *result = r->cursor.ptr;
         size_t rounded = ((size - 1) | (kAlign - 1)) + 1;
         if (rounded <= static_cast<size_t>(block_end(r->current) - result)) {
@@ -88,15 +99,21 @@ void *region_alloc(mpool__region *r, mpool_t *owner, mpool__block *home, size_t 
     }
     size_t rounded;
     if (size > kMaxRequest || !align_up(size ? size : 1, kAlign, &rounded)) return fail_no_memory(owner, size);
-    char *result = nullptr;
-    if (rounded > MPOOL_LARGE_THRESHOLD) {
-        result = alloc_large(r, owner, rounded, alignment);
-    } else if (r->current && (result = carve(&r->cursor.ptr, block_end(r->current), rounded, alignment))) {
+    // A checked region puts a front (debug records) before the allocation
+    // and a redzone after it (checks.hpp).
+    size_t front = r->checked ? check_front(owner, alignment) : 0;
+    size_t span = front + rounded + (r->checked ? kRedzone : 0);
+    char *start = nullptr;
+    if (rounded > MPOOL_LARGE_THRESHOLD || (r->checked && check_own_blocks(owner))) {
+        start = alloc_large(r, owner, span, alignment);
+    } else if (r->current && (start = carve(&r->cursor.ptr, block_end(r->current), span, alignment))) {
         set_window(r); // the window was what stopped the inline path
     } else {
-        result = alloc_in_new_block(r, owner, home, rounded, alignment);
+        start = alloc_in_new_block(r, owner, home, span, alignment);
     }
-    if (!result) return fail_no_memory(owner, size);
+    if (!start) return fail_no_memory(owner, size);
+    char *result = start + front;
+    if (r->checked) check_on_alloc(owner, result, size, rounded);
     r->cursor.requested += size;
     return result;
 }
@@ -104,6 +121,11 @@ void *region_alloc(mpool__region *r, mpool_t *owner, mpool__block *home, size_t 
 void region_reset(mpool__region *r, mpool_t *owner, mpool__block *home, char *from, bool keep) {
     mpool__block *filled = r->used;
     if (r->current && r->current != home) push_block(&filled, r->current);
+    if (r->checked) {
+        check_blocks_retired(is_debug(owner), filled, nullptr, true);
+        check_blocks_retired(is_debug(owner), r->large, nullptr, true);
+        if (home) check_blocks_retired(is_debug(owner), home, from, false);
+    }
     mpool__block *give = r->large;
     move_blocks(&give, r->spare);
     if (keep) {

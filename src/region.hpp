@@ -22,6 +22,7 @@ struct mpool__region {
     mpool__block *spare;      // blocks kept by the last reset and not used since
     mpool__block *large;      // blocks that each hold one allocation over MPOOL_LARGE_THRESHOLD
     uint32_t next_block_size; // the ordinary size of the next block to take (hot: declared with the lists)
+    bool checked;             // laid out for the checkers (checks.hpp): the cursor never shows room
 };
 
 namespace mpool::detail {

@@ -3,8 +3,8 @@
 // Nothing here is counted on the way: block and record counts are derived by
 // walking the pool's lists when asked, which keeps the allocation path free
 // of bookkeeping. Only bytes_allocated is kept as it goes (in the cursor).
-// The subtree is walked in pre-order through the parent and sibling links,
-// with no recursion, so depth costs no stack.
+// The subtree is walked with walk_subtree() (lanes.hpp), with no recursion,
+// so depth costs no stack.
 #include <cstring>
 
 #include "lanes.hpp"
@@ -17,18 +17,6 @@ size_t count_cleanups(const mpool__cleanup *list) {
     size_t n = 0;
     for (; list; list = list->next) ++n;
     return n;
-}
-
-// The pool's first child: on its own list, else on its lanes; NULL if none.
-const mpool_t *first_child_of(const mpool_t *pool) {
-    return pool->first_child ? pool->first_child : lanes_first_child_after(pool, nullptr);
-}
-
-// The child after `child` among its parent's children (own list, then the
-// lanes in order), or NULL.
-const mpool_t *next_sibling_of(const mpool_t *child) {
-    if (child->next_sibling) return child->next_sibling;
-    return lanes_first_child_after(child->parent, lane_of(child));
 }
 
 // Adds one pool's own figures to *out. Its lanes count as its blocks.
@@ -47,34 +35,16 @@ void add_pool(const mpool_t *pool, mpool_stats_t *out) {
     if (is_concurrent(pool)) lanes_add_stats(pool, out);
 }
 
-void add_subtree(const mpool_t *top, mpool_stats_t *out) {
-    const mpool_t *pool = top;
-    for (;;) {
-        add_pool(pool, out);
-        if (const mpool_t *child = first_child_of(pool)) {
-            pool = child;
-            continue;
-        }
-        for (;;) { // climb until a pool has a next sibling
-            if (pool == top) return;
-            if (const mpool_t *sibling = next_sibling_of(pool)) {
-                pool = sibling;
-                break;
-            }
-            pool = pool->parent;
-        }
-    }
-}
-
 } // namespace
 
 extern "C" void mpool_get_stats(const mpool_t *pool, int with_descendants, mpool_stats_t *out) {
     if (!out) return;
     std::memset(out, 0, sizeof *out);
     if (!pool) return;
+    check_not_destroyed(pool, "mpool_get_stats");
     pool_validate(pool);
     if (with_descendants)
-        add_subtree(pool, out);
+        walk_subtree(pool, [out](const mpool_t *p) { add_pool(p, out); });
     else
         add_pool(pool, out);
 }

@@ -89,7 +89,9 @@ void begin(mpool_t *pool, pool_state state) {
 namespace mpool::detail {
 
 void teardown(mpool_t *top, teardown_end end) {
+    check_not_destroyed(top, end == teardown_end::clear ? "mpool_clear" : "mpool_destroy");
     if (top->state != pool_state::live) return; // its teardown is running further up the stack
+    bool entered = check_enter(top);
     begin(top, end == teardown_end::clear ? pool_state::clearing : pool_state::destroying);
     mpool_t *pool = top;
     for (;;) {
@@ -110,6 +112,7 @@ void teardown(mpool_t *top, teardown_end end) {
     if (end == teardown_end::clear) {
         reset_pool(top);
         top->state = pool_state::live;
+        check_leave(top, entered);
     } else {
         free_pool(top);
     }

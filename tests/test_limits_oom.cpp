@@ -77,6 +77,7 @@ TEST_F(Limits, LimitCoversDescendants) {
 }
 
 TEST_F(Limits, ChildCreationCountsAgainstTheParentsLimit) {
+    SKIP_WHEN_CHECKED();
     mpool_t *root = limited_root(MPOOL_DEFAULT_BLOCK_SIZE + 3 * MPOOL_MIN_BLOCK_SIZE);
     EXPECT_NE(mpool_create(root), nullptr);
     EXPECT_NE(mpool_create(root), nullptr);
@@ -87,6 +88,7 @@ TEST_F(Limits, ChildCreationCountsAgainstTheParentsLimit) {
 }
 
 TEST_F(Limits, DestroyedChildGivesItsBytesBack) {
+    SKIP_WHEN_CHECKED();
     mpool_t *root = limited_root(MPOOL_DEFAULT_BLOCK_SIZE + MPOOL_MIN_BLOCK_SIZE);
     mpool_t *child = mpool_create(root);
     ASSERT_NE(child, nullptr);
@@ -139,6 +141,7 @@ TEST_F(Limits, OomHandlerIsNotCalledForInvalidArguments) {
 }
 
 TEST_F(Limits, FailedChildCreationCallsTheHandlerWithTheParent) {
+    SKIP_WHEN_CHECKED();
     mpool_t *root = limited_root(MPOOL_DEFAULT_BLOCK_SIZE);
     EXPECT_EQ(mpool_create(root), nullptr);
     EXPECT_EQ(g_oom.calls, 1);

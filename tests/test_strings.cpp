@@ -67,6 +67,7 @@ TEST_F(Strings, PrintfFormats) { EXPECT_STREQ(mpool_printf(pool, "%s=%d;%05.1f",
 // Guards the one-pass promise: a result that fits is written where the
 // cursor was.
 TEST_F(Strings, PrintfWritesInPlaceWhenItFits) {
+    SKIP_WHEN_CHECKED();
     char *probe = static_cast<char *>(mpool_alloc(pool, 16));
     char *s = mpool_printf(pool, "%d", 12345);
     EXPECT_EQ(s, probe + 16);

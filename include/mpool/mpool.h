@@ -159,6 +159,11 @@ typedef struct mpool_options {
  * without the flag pays nothing for it. */
 #define MPOOL_CONCURRENT 1u
 
+/* Debug mode for this pool and every pool made under it (see "Finding
+ * memory bugs" below); the same as MPOOL_DEBUG=1 in the environment, for one
+ * subtree. */
+#define MPOOL_DEBUG 2u
+
 /* ---------------------------------------------------------------- pools */
 
 /* Threads: mpool_create, mpool_create_ex and mpool_destroy may run in many
@@ -188,7 +193,7 @@ MPOOL_API mpool_t *mpool_create(mpool_t *parent);
  *   failure calls it (or the parent's) with the parent (NULL for a root).
  * - tag: copied (at most MPOOL_TAG_MAX bytes are kept) into the first block,
  *   which is made big enough for it: a created pool always has its tag.
- * - flags: 0 or MPOOL_CONCURRENT (EINVAL otherwise).
+ * - flags: MPOOL_CONCURRENT, MPOOL_DEBUG, both or 0 (EINVAL otherwise).
  * Returns NULL and sets errno (EINVAL, ENOMEM) on failure; nothing leaks and
  * the parent is unchanged (its blocks and figures are as before). The
  * handler is called only for a create that fails. Safe to call concurrently
@@ -360,6 +365,58 @@ typedef struct mpool_stats {
  * limit counts. bytes_allocated counts library records too (cleanups,
  * userdata, tags). pool or out NULL: no-op (out zeroed when not NULL). */
 MPOOL_API void mpool_get_stats(const mpool_t *pool, int with_descendants, mpool_stats_t *out);
+
+/* ---------------------------------------------------------------- finding memory bugs */
+
+/* A pool hands out pieces of blocks, so a checker that watches malloc and
+ * free sees none of its mistakes by itself. mpool tells three checkers what
+ * is valid (see "Which memory is valid when" at the top):
+ *
+ * - AddressSanitizer: when the library is compiled with -fsanitize=address,
+ *   every pool is poisoned: ASan reports, with the stack, any access outside
+ *   the exact bytes of a live allocation (the padding after it, a 16-byte
+ *   redzone after every allocation and at the start of every block, a
+ *   block's unused tail, idle blocks) and any access to memory that a clear
+ *   or destroy took back or that mpool_realloc() moved away from. The
+ *   program may be built with or without ASan.
+ * - Valgrind memcheck: a release build needs nothing: when it finds itself
+ *   under Valgrind (checked once, when the first allocator is made), the
+ *   library uses memcheck's mempool requests and the same redzones, so
+ *   memcheck reports the same errors, and reads of allocated memory never
+ *   written (calloc's memory is defined). Compiled in when valgrind.h was
+ *   found at build time.
+ * - Debug mode (MPOOL_DEBUG=1 in the environment, read once when the first
+ *   pool or allocator is made; or the MPOOL_DEBUG flag for one subtree): a
+ *   canary after every allocation, checked when the pool is cleared or
+ *   destroyed and by mpool_check(); a write past the end stops the program
+ *   with "mpool: write past the end of a 24-byte allocation in pool
+ *   "request" (offset 24)". Misuse stops the program with "mpool: " and one
+ *   line: a call on a destroyed pool (the last 1024 debug pools destroyed
+ *   are remembered; a destroyed child of a destroyed parent included), an
+ *   mpool_realloc() of a pointer the pool did not hand out, a pool that is
+ *   not concurrent used by two threads at once, a clear or destroy while
+ *   another thread allocates. Memory taken back by clear and destroy is
+ *   filled with 0xDB. MPOOL_DEBUG=2 also gives every allocation a block of
+ *   its own from the block source, so that any malloc debugger sees each.
+ *
+ * In each of these modes every allocation takes the out-of-line path (the
+ * inline fast path finds no room), and takes 16 bytes more than usual (32
+ * in debug mode), so statistics differ from a normal run. A release build
+ * with none of them on pays nothing. */
+
+/* Which of the checkers above the library serves in this process: a mask
+ * of these (0: none). Decided once; the MPOOL_DEBUG flag of one subtree is
+ * not counted. */
+#define MPOOL_CHECK_ASAN 1u
+#define MPOOL_CHECK_VALGRIND 2u
+#define MPOOL_CHECK_DEBUG 4u
+MPOOL_API unsigned mpool_check_modes(void);
+
+/* Checks the pool and its descendants: their structure, and in debug mode
+ * every allocation's canary. Returns 0 when all is intact; otherwise prints
+ * what is wrong to stderr ("mpool: ...") and returns EFAULT. EINVAL for pool
+ * NULL. Usable in any mode; the subtree must not change meanwhile. */
+MPOOL_API int mpool_check(const mpool_t *pool);
 
 /* ---------------------------------------------------------------- allocators */
 

@@ -1,0 +1,373 @@
+// checks.cpp - the hooks for AddressSanitizer, Valgrind memcheck and
+// mpool's debug mode (see checks.hpp for the layout of checked memory).
+#include "checks.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+
+#include "lanes.hpp"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define MPOOL__ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MPOOL__ASAN 1
+#endif
+#endif
+#ifdef MPOOL__ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+#ifdef MPOOL_HAVE_VALGRIND
+#include <valgrind/memcheck.h>
+#endif
+
+namespace mpool::detail {
+
+namespace {
+
+check_settings read_settings() {
+    check_settings s{};
+#ifdef MPOOL__ASAN
+    s.asan = true;
+#endif
+#ifdef MPOOL_HAVE_VALGRIND
+    s.valgrind = RUNNING_ON_VALGRIND != 0;
+#endif
+    if (const char *level = std::getenv("MPOOL_DEBUG"); level && *level && std::strcmp(level, "0") != 0)
+        s.debug = std::strcmp(level, "2") == 0 ? 2 : 1;
+    return s;
+}
+
+// A recently destroyed debug pool: its address, and its tag for messages.
+struct destroyed_pool {
+    const mpool_t *pool;
+    char tag[MPOOL_TAG_MAX + 1];
+};
+
+// The quarantine: the addresses of the last kQuarantine debug pools
+// destroyed, so that a call on one of them is recognised. It holds no
+// memory of theirs: a new pool at the same address leaves it.
+constexpr size_t kQuarantine = 1024;
+std::mutex g_quarantine_lock;
+destroyed_pool g_quarantine[kQuarantine];
+size_t g_quarantine_next = 0;
+std::atomic<size_t> g_quarantined{0}; // entries in use; 0: nothing to look for
+
+thread_local char t_thread_marker;
+
+uintptr_t this_thread_marker() { return reinterpret_cast<uintptr_t>(&t_thread_marker); }
+
+// The name of a pool in messages: its tag, or its address.
+void name_of(const mpool_t *pool, const char *tag, char *out, size_t size) {
+    if (tag)
+        std::snprintf(out, size, "\"%s\"", tag);
+    else
+        std::snprintf(out, size, "at %p", static_cast<const void *>(pool));
+}
+
+// Stops the program with "<before><the pool's name><after>".
+[[noreturn]] void fatal_about(const mpool_t *pool, const char *tag, const char *before, const char *after) {
+    char name[MPOOL_TAG_MAX + 24];
+    name_of(pool, tag, name, sizeof name);
+    char message[256];
+    std::snprintf(message, sizeof message, "%s%s%s", before, name, after);
+    fatal(message);
+}
+
+char *data_of(mpool__alloc_record *r) { return reinterpret_cast<char *>(r + 1); }
+
+size_t rounded_size(size_t size) { return align_up_const(size ? size : 1, kAlign); }
+
+// The canary bytes after an allocation: [data + size, data + rounded + kRedzone).
+size_t canary_length(size_t size) { return rounded_size(size) + kRedzone - size; }
+
+void write_canary(char *data, size_t size) {
+    size_t length = canary_length(size);
+    mem_undefined(data + size, length);
+    std::memset(data + size, kCanaryByte, length);
+    mem_noaccess(data + size, length);
+}
+
+// The offset of the first canary byte overwritten after an allocation, or
+// SIZE_MAX when the canary is intact.
+size_t canary_damage(char *data, size_t size) {
+    size_t length = canary_length(size);
+    mem_defined(data + size, length);
+    size_t damaged = SIZE_MAX;
+    for (size_t i = 0; i < length; ++i)
+        if (static_cast<unsigned char>(data[size + i]) != kCanaryByte) {
+            damaged = size + i;
+            break;
+        }
+    mem_noaccess(data + size, length);
+    return damaged;
+}
+
+// Reads a record (kept inaccessible to the program).
+mpool__alloc_record read_record(mpool__alloc_record *r) {
+    mem_defined(r, sizeof *r);
+    mpool__alloc_record copy = *r;
+    mem_noaccess(r, sizeof *r);
+    return copy;
+}
+
+// The first allocation of a debug pool whose canary is damaged: its size
+// and the offset written. False when all are intact.
+bool find_overrun(const mpool_t *pool, size_t *size, size_t *offset) {
+    for (mpool__alloc_record *r = debug_of(pool)->newest.load(std::memory_order_acquire); r;) {
+        mpool__alloc_record record = read_record(r);
+        size_t damaged = canary_damage(data_of(r), record.size);
+        if (damaged != SIZE_MAX) {
+            *size = record.size;
+            *offset = damaged;
+            return true;
+        }
+        r = record.prev;
+    }
+    return false;
+}
+
+void stop_on_overrun(const mpool_t *pool) {
+    size_t size, offset;
+    if (!find_overrun(pool, &size, &offset)) return;
+    char detail[96];
+    std::snprintf(detail, sizeof detail, "%zu-byte allocation", size);
+    char name[MPOOL_TAG_MAX + 24];
+    name_of(pool, pool->tag, name, sizeof name);
+    char message[256];
+    std::snprintf(message, sizeof message, "write past the end of a %s in pool %s (offset %zu)", detail, name, offset);
+    fatal(message);
+}
+
+} // namespace
+
+const check_settings &checks() {
+    static const check_settings settings = read_settings();
+    return settings;
+}
+
+uint8_t check_flags(const mpool_t *parent, unsigned option_flags) {
+    const check_settings &s = checks();
+    bool debug = s.debug != 0 || (option_flags & MPOOL_DEBUG) != 0 || (parent && is_debug(parent));
+    bool checked = debug || s.asan || s.valgrind || (parent && is_checked(parent));
+    return static_cast<uint8_t>((checked ? kChecked : 0) | (debug ? kDebug : 0));
+}
+
+size_t check_front(const mpool_t *owner, size_t alignment) {
+    if (!is_debug(owner)) return 0;
+    return alignment > sizeof(mpool__alloc_record) ? alignment : sizeof(mpool__alloc_record);
+}
+
+bool check_own_blocks(const mpool_t *owner) { return is_debug(owner) && checks().debug >= 2; }
+
+void mem_noaccess(void *p, size_t n) {
+#ifdef MPOOL__ASAN
+    ASAN_POISON_MEMORY_REGION(p, n);
+#endif
+#ifdef MPOOL_HAVE_VALGRIND
+    if (checks().valgrind) VALGRIND_MAKE_MEM_NOACCESS(p, n);
+#endif
+    (void)p;
+    (void)n;
+}
+
+void mem_undefined(void *p, size_t n) {
+#ifdef MPOOL__ASAN
+    ASAN_UNPOISON_MEMORY_REGION(p, n);
+#endif
+#ifdef MPOOL_HAVE_VALGRIND
+    if (checks().valgrind) VALGRIND_MAKE_MEM_UNDEFINED(p, n);
+#endif
+    (void)p;
+    (void)n;
+}
+
+void mem_defined(void *p, size_t n) {
+#ifdef MPOOL__ASAN
+    ASAN_UNPOISON_MEMORY_REGION(p, n);
+#endif
+#ifdef MPOOL_HAVE_VALGRIND
+    if (checks().valgrind) VALGRIND_MAKE_MEM_DEFINED(p, n);
+#endif
+    (void)p;
+    (void)n;
+}
+
+void check_block_taken(mpool__block *b, const char *from) {
+    char *end = reinterpret_cast<char *>(b) + b->size;
+    mem_noaccess(const_cast<char *>(from), static_cast<size_t>(end - from));
+}
+
+void check_blocks_retired(bool fill, mpool__block *b, const char *from, bool chain) {
+    for (; b; b = chain ? b->next : nullptr) {
+        char *start = from ? const_cast<char *>(from) : block_payload(b);
+        size_t length = static_cast<size_t>(reinterpret_cast<char *>(b) + b->size - start);
+        if (fill) {
+            mem_undefined(start, length);
+            std::memset(start, kFreedByte, length);
+        }
+        mem_noaccess(start, length);
+        from = nullptr;
+    }
+}
+
+void check_on_alloc(mpool_t *owner, char *p, size_t size, size_t rounded) {
+    (void)rounded;
+#ifdef MPOOL_HAVE_VALGRIND
+    if (checks().valgrind) VALGRIND_MEMPOOL_ALLOC(owner, p, size);
+#endif
+#ifdef MPOOL__ASAN
+    ASAN_UNPOISON_MEMORY_REGION(p, size);
+#endif
+    if (!is_debug(owner)) return;
+    auto *record = reinterpret_cast<mpool__alloc_record *>(p) - 1;
+    std::atomic<mpool__alloc_record *> &newest = debug_of(owner)->newest;
+    mpool__alloc_record *prev = newest.load(std::memory_order_relaxed);
+    mem_undefined(record, sizeof *record);
+    do { // a concurrent pool's threads push at once
+        record->prev = prev;
+        record->size = size;
+    } while (!newest.compare_exchange_weak(prev, record, std::memory_order_release, std::memory_order_relaxed));
+    mem_noaccess(record, sizeof *record);
+    write_canary(p, size);
+}
+
+void check_on_shrink(mpool_t *owner, char *p, size_t old_size, size_t new_size) {
+#ifdef MPOOL_HAVE_VALGRIND
+    if (checks().valgrind) VALGRIND_MEMPOOL_CHANGE(owner, p, p, new_size);
+#endif
+#ifdef MPOOL__ASAN
+    ASAN_POISON_MEMORY_REGION(p, rounded_size(old_size));
+    ASAN_UNPOISON_MEMORY_REGION(p, new_size);
+#endif
+    if (!is_debug(owner)) return;
+    auto *record = reinterpret_cast<mpool__alloc_record *>(p) - 1;
+    mem_defined(record, sizeof *record);
+    record->size = new_size;
+    mem_noaccess(record, sizeof *record);
+    size_t length = rounded_size(old_size) + kRedzone - new_size;
+    mem_undefined(p + new_size, length);
+    std::memset(p + new_size, kCanaryByte, length);
+    mem_noaccess(p + new_size, length);
+}
+
+void check_on_moved(mpool_t *owner, char *p, size_t old_size) {
+#ifdef MPOOL_HAVE_VALGRIND
+    if (checks().valgrind) VALGRIND_MEMPOOL_FREE(owner, p);
+#endif
+    if (is_debug(owner)) std::memset(p, kFreedByte, old_size);
+    mem_noaccess(p, old_size);
+}
+
+void check_is_allocation(const mpool_t *pool, const void *p) {
+    if (!is_debug(pool)) return;
+    for (mpool__alloc_record *r = debug_of(pool)->newest.load(std::memory_order_acquire); r; r = read_record(r).prev)
+        if (data_of(r) == p) return;
+    fatal_about(pool, pool->tag, "mpool_realloc of a pointer that pool ", " did not hand out");
+}
+
+void check_pool_made(mpool_t *pool) {
+#ifdef MPOOL_HAVE_VALGRIND
+    if (checks().valgrind) VALGRIND_CREATE_MEMPOOL(pool, 0, 0);
+#endif
+    if (!is_debug(pool) || g_quarantined.load(std::memory_order_relaxed) == 0) return;
+    std::lock_guard guard(g_quarantine_lock);
+    for (destroyed_pool &entry : g_quarantine)
+        if (entry.pool == pool) entry.pool = nullptr; // a new pool lives at that address now
+}
+
+void check_pool_reset(mpool_t *pool) {
+    if (is_debug(pool)) {
+        stop_on_overrun(pool);
+        debug_of(pool)->newest.store(nullptr, std::memory_order_relaxed);
+    }
+#ifdef MPOOL_HAVE_VALGRIND
+    if (checks().valgrind) {
+        VALGRIND_DESTROY_MEMPOOL(pool);
+        VALGRIND_CREATE_MEMPOOL(pool, 0, 0);
+    }
+#endif
+}
+
+void check_pool_freed(mpool_t *pool) {
+#ifdef MPOOL_HAVE_VALGRIND
+    if (checks().valgrind) VALGRIND_DESTROY_MEMPOOL(pool);
+#endif
+    if (!is_debug(pool)) return;
+    stop_on_overrun(pool);
+    std::lock_guard guard(g_quarantine_lock);
+    destroyed_pool &entry = g_quarantine[g_quarantine_next];
+    g_quarantine_next = (g_quarantine_next + 1) % kQuarantine;
+    entry.pool = pool;
+    std::snprintf(entry.tag, sizeof entry.tag, "%s", pool->tag ? pool->tag : "");
+    if (g_quarantined.load(std::memory_order_relaxed) < kQuarantine) g_quarantined.fetch_add(1, std::memory_order_relaxed);
+}
+
+void check_not_destroyed(const mpool_t *pool, const char *call) {
+    if (!pool || g_quarantined.load(std::memory_order_relaxed) == 0) return;
+    std::lock_guard guard(g_quarantine_lock);
+    for (const destroyed_pool &entry : g_quarantine)
+        if (entry.pool == pool) {
+            char before[64];
+            std::snprintf(before, sizeof before, "%s on pool ", call);
+            fatal_about(pool, entry.tag[0] ? entry.tag : nullptr, before, ", which was destroyed");
+        }
+}
+
+bool check_enter(mpool_t *pool) {
+    if (!is_debug(pool)) return false;
+    uintptr_t me = this_thread_marker();
+    uintptr_t expected = 0;
+    if (debug_of(pool)->user.compare_exchange_strong(expected, me, std::memory_order_acquire)) return true;
+    if (expected == me) return false; // a nested call of the same thread (a cleanup, say)
+    fatal_about(pool, pool->tag, "pool ", " is used by two threads at once");
+}
+
+void check_leave(mpool_t *pool, bool entered) {
+    if (entered) debug_of(pool)->user.store(0, std::memory_order_release);
+}
+
+int check_subtree(const mpool_t *top) {
+    int status = 0;
+    walk_subtree(top, [&status](const mpool_t *pool) {
+        char name[MPOOL_TAG_MAX + 24];
+        name_of(pool, pool->tag, name, sizeof name);
+        const mpool__region *r = &pool->region;
+        const char *problem = nullptr;
+        size_t size = 0, offset = 0;
+        if (pool->state != pool_state::live)
+            problem = "is being cleared or destroyed";
+        else if (r->current && (r->cursor.ptr > r->cursor.end || r->cursor.end > block_end(r->current) ||
+                                r->cursor.ptr < block_payload(r->current)))
+            problem = "has a cursor outside its current block";
+        else if (pool->first_child && pool->first_child->parent != pool)
+            problem = "has a child that names another parent";
+        else if (is_debug(pool) && find_overrun(pool, &size, &offset)) {
+            std::fprintf(stderr, "mpool: write past the end of a %zu-byte allocation in pool %s (offset %zu)\n", size,
+                         name, offset);
+            status = EFAULT;
+            return;
+        }
+        if (problem) {
+            std::fprintf(stderr, "mpool: pool %s %s\n", name, problem);
+            status = EFAULT;
+        }
+    });
+    return status;
+}
+
+} // namespace mpool::detail
+
+extern "C" unsigned mpool_check_modes(void) {
+    const mpool::detail::check_settings &s = mpool::detail::checks();
+    return (s.asan ? MPOOL_CHECK_ASAN : 0u) | (s.valgrind ? MPOOL_CHECK_VALGRIND : 0u) | (s.debug ? MPOOL_CHECK_DEBUG : 0u);
+}
+
+extern "C" int mpool_check(const mpool_t *pool) {
+    if (!pool) return EINVAL;
+    mpool::detail::check_not_destroyed(pool, "mpool_check");
+    return mpool::detail::check_subtree(pool);
+}

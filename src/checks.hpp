@@ -1,0 +1,111 @@
+// checks.hpp - finding memory bugs in pool memory: AddressSanitizer
+// poisoning, Valgrind memcheck client requests, and mpool's own debug mode
+// (MPOOL_DEBUG). Everything the library does for them goes through here.
+//
+// A pool is *checked* when the library is built with AddressSanitizer, when
+// the program runs under Valgrind, or in debug mode (MPOOL_DEBUG=1 or 2 in
+// the environment, or the MPOOL_DEBUG flag on the pool or an ancestor). A
+// checked pool's cursor never shows room, so every allocation takes the
+// out-of-line path (region_alloc), which lays it out as
+//     [front][allocation, rounded to 16][redzone, 16 bytes]
+// after a 16-byte redzone at the start of each block. Only the allocation's
+// own bytes are accessible; the padding, the redzones, the unused tail of a
+// block, idle blocks and memory taken back are not. In debug mode the front
+// holds a record {previous record, size} (the pool's allocations form a
+// list), the bytes after the allocation hold a canary pattern checked on
+// clear, destroy and mpool_check(), memory taken back is filled with 0xDB,
+// and misuse is caught (see mpool.h).
+#ifndef MPOOL_SRC_CHECKS_HPP
+#define MPOOL_SRC_CHECKS_HPP
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "block.hpp"
+
+struct mpool_pool;
+
+// An allocation's record in debug mode, just before it.
+struct mpool__alloc_record {
+    mpool__alloc_record *prev; // the pool's allocation made before this one (any thread's, in a concurrent pool)
+    size_t size;               // bytes asked for
+};
+
+// A debug-mode pool's record, after its other records.
+struct mpool__debug {
+    std::atomic<mpool__alloc_record *> newest; // the newest allocation; the list ends at NULL
+    std::atomic<uintptr_t> user;               // the thread inside a call that needs the pool to itself; 0: none
+};
+
+namespace mpool::detail {
+
+inline constexpr size_t kRedzone = 16;                 // inaccessible bytes after every allocation and at each block's start
+inline constexpr unsigned char kCanaryByte = 0xCA;     // after each allocation, in debug mode
+inline constexpr unsigned char kFreedByte = 0xDB;      // memory taken back, in debug mode
+static_assert(sizeof(mpool__alloc_record) == kRedzone, "the record fills one alignment unit");
+
+// What is on, decided once (the first time an allocator is made).
+struct check_settings {
+    bool asan;      // the library is built with AddressSanitizer
+    bool valgrind;  // the program runs under Valgrind (and the library was built with its header)
+    unsigned debug; // MPOOL_DEBUG from the environment: 0, 1, or 2 (a block of its own for every allocation)
+};
+const check_settings &checks();
+
+// Pool flags (pool.hpp) for a new pool: checked and debug, from the
+// settings, the options' flags and the parent.
+uint8_t check_flags(const mpool_pool *parent, unsigned option_flags);
+
+// Bytes before an allocation of `alignment` in a checked region of `owner`.
+size_t check_front(const mpool_pool *owner, size_t alignment);
+
+// True when every allocation of the pool gets a block of its own (MPOOL_DEBUG=2).
+bool check_own_blocks(const mpool_pool *owner);
+
+// Memory states for the checkers (no-ops when none is on).
+void mem_noaccess(void *p, size_t n);
+void mem_undefined(void *p, size_t n); // accessible, contents undefined
+void mem_defined(void *p, size_t n);   // accessible, contents defined
+
+// A block enters a checked region: [from, end of payload) made inaccessible.
+void check_block_taken(mpool__block *b, const char *from);
+
+// Blocks leave a checked region (given back or kept as spares): their
+// payload from `from` (NULL: the whole payload) filled with kFreedByte when
+// `fill` (debug mode), then made inaccessible. The whole chain when `chain`.
+void check_blocks_retired(bool fill, mpool__block *b, const char *from, bool chain);
+
+// A checked allocation of `size` bytes at p (rounded: its rounded size).
+void check_on_alloc(mpool_pool *owner, char *p, size_t size, size_t rounded);
+
+// mpool_realloc in a checked pool: shrunk in place, or moved away from p.
+void check_on_shrink(mpool_pool *owner, char *p, size_t old_size, size_t new_size);
+void check_on_moved(mpool_pool *owner, char *p, size_t old_size);
+
+// Debug mode: stops the program unless p is one of the pool's allocations.
+void check_is_allocation(const mpool_pool *pool, const void *p);
+
+// The pool's life, for the checkers: made; about to be reset by a clear
+// (canaries verified, allocations forgotten); about to be freed.
+void check_pool_made(mpool_pool *pool);
+void check_pool_reset(mpool_pool *pool);
+void check_pool_freed(mpool_pool *pool);
+
+// Debug mode: stops the program when `pool` is a pool destroyed recently
+// (the call is named in the message). Reads nothing of the pool.
+void check_not_destroyed(const mpool_pool *pool, const char *call);
+
+// Debug mode: marks the calling thread as using the pool alone (clear,
+// destroy, and every call of a pool that is not concurrent); stops the
+// program when another thread is inside. Returns whether it marked (a
+// nested call of the same thread does not), for check_leave.
+bool check_enter(mpool_pool *pool);
+void check_leave(mpool_pool *pool, bool entered);
+
+// mpool_check(): 0, or EFAULT after printing what is wrong.
+int check_subtree(const mpool_pool *pool);
+
+} // namespace mpool::detail
+
+#endif
