@@ -24,6 +24,18 @@
 #include <valgrind/memcheck.h>
 #endif
 
+// A chunk of a debug pool's allocation table.
+struct mpool__alloc_table {
+    struct entry {
+        char *data;  // where the allocation starts
+        size_t size; // bytes asked for (its canary follows)
+    };
+    static constexpr size_t kEntries = 254;
+    mpool__alloc_table *older; // the chunk filled before this one
+    size_t count;              // entries used
+    entry entries[kEntries];
+};
+
 namespace mpool::detail {
 
 namespace {
@@ -77,15 +89,12 @@ void name_of(const mpool_t *pool, const char *tag, char *out, size_t size) {
     fatal(message);
 }
 
-char *data_of(mpool__alloc_record *r) { return reinterpret_cast<char *>(r + 1); }
-
 size_t rounded_size(size_t size) { return align_up_const(size ? size : 1, kAlign); }
 
 // The canary bytes after an allocation: [data + size, data + rounded + kRedzone).
 size_t canary_length(size_t size) { return rounded_size(size) + kRedzone - size; }
 
-void write_canary(char *data, size_t size) {
-    size_t length = canary_length(size);
+void write_canary(char *data, size_t size, size_t length) {
     mem_undefined(data + size, length);
     std::memset(data + size, kCanaryByte, length);
     mem_noaccess(data + size, length);
@@ -106,39 +115,42 @@ size_t canary_damage(char *data, size_t size) {
     return damaged;
 }
 
-// Reads a record (kept inaccessible to the program).
-mpool__alloc_record read_record(mpool__alloc_record *r) {
-    mem_defined(r, sizeof *r);
-    mpool__alloc_record copy = *r;
-    mem_noaccess(r, sizeof *r);
-    return copy;
+// Calls fn(entry) for each allocation of a debug pool, newest first, until
+// fn returns true; returns that entry, or NULL.
+template <class Fn> mpool__alloc_table::entry *find_entry(const mpool_t *pool, Fn fn) {
+    for (mpool__alloc_table *t = debug_of(pool)->table; t; t = t->older)
+        for (size_t i = t->count; i-- > 0;)
+            if (fn(t->entries[i])) return &t->entries[i];
+    return nullptr;
+}
+
+void forget_allocations(mpool_t *pool) {
+    mpool__debug *d = debug_of(pool);
+    while (mpool__alloc_table *t = d->table) {
+        d->table = t->older;
+        std::free(t);
+    }
 }
 
 // The first allocation of a debug pool whose canary is damaged: its size
 // and the offset written. False when all are intact.
 bool find_overrun(const mpool_t *pool, size_t *size, size_t *offset) {
-    for (mpool__alloc_record *r = debug_of(pool)->newest.load(std::memory_order_acquire); r;) {
-        mpool__alloc_record record = read_record(r);
-        size_t damaged = canary_damage(data_of(r), record.size);
-        if (damaged != SIZE_MAX) {
-            *size = record.size;
-            *offset = damaged;
-            return true;
-        }
-        r = record.prev;
-    }
-    return false;
+    mpool__alloc_table::entry *bad = find_entry(pool, [offset](const mpool__alloc_table::entry &e) {
+        *offset = canary_damage(e.data, e.size);
+        return *offset != SIZE_MAX;
+    });
+    if (bad) *size = bad->size;
+    return bad != nullptr;
 }
 
 void stop_on_overrun(const mpool_t *pool) {
     size_t size, offset;
     if (!find_overrun(pool, &size, &offset)) return;
-    char detail[96];
-    std::snprintf(detail, sizeof detail, "%zu-byte allocation", size);
     char name[MPOOL_TAG_MAX + 24];
     name_of(pool, pool->tag, name, sizeof name);
     char message[256];
-    std::snprintf(message, sizeof message, "write past the end of a %s in pool %s (offset %zu)", detail, name, offset);
+    std::snprintf(message, sizeof message, "write past the end of a %zu-byte allocation in pool %s (offset %zu)", size,
+                  name, offset);
     fatal(message);
 }
 
@@ -154,11 +166,6 @@ uint8_t check_flags(const mpool_t *parent, unsigned option_flags) {
     bool debug = s.debug != 0 || (option_flags & MPOOL_DEBUG) != 0 || (parent && is_debug(parent));
     bool checked = debug || s.asan || s.valgrind || (parent && is_checked(parent));
     return static_cast<uint8_t>((checked ? kChecked : 0) | (debug ? kDebug : 0));
-}
-
-size_t check_front(const mpool_t *owner, size_t alignment) {
-    if (!is_debug(owner)) return 0;
-    return alignment > sizeof(mpool__alloc_record) ? alignment : sizeof(mpool__alloc_record);
 }
 
 bool check_own_blocks(const mpool_t *owner) { return is_debug(owner) && checks().debug >= 2; }
@@ -223,16 +230,18 @@ void check_on_alloc(mpool_t *owner, char *p, size_t size, size_t rounded) {
     ASAN_UNPOISON_MEMORY_REGION(p, size);
 #endif
     if (!is_debug(owner)) return;
-    auto *record = reinterpret_cast<mpool__alloc_record *>(p) - 1;
-    std::atomic<mpool__alloc_record *> &newest = debug_of(owner)->newest;
-    mpool__alloc_record *prev = newest.load(std::memory_order_relaxed);
-    mem_undefined(record, sizeof *record);
-    do { // a concurrent pool's threads push at once
-        record->prev = prev;
-        record->size = size;
-    } while (!newest.compare_exchange_weak(prev, record, std::memory_order_release, std::memory_order_relaxed));
-    mem_noaccess(record, sizeof *record);
-    write_canary(p, size);
+    write_canary(p, size, canary_length(size));
+    mpool__debug *d = debug_of(owner);
+    std::lock_guard guard(d->lock);
+    mpool__alloc_table *t = d->table;
+    if (!t || t->count == mpool__alloc_table::kEntries) {
+        t = static_cast<mpool__alloc_table *>(std::malloc(sizeof(mpool__alloc_table)));
+        if (!t) fatal("debug mode ran out of memory for its table of allocations");
+        t->older = d->table;
+        t->count = 0;
+        d->table = t;
+    }
+    t->entries[t->count++] = {p, size};
 }
 
 void check_on_shrink(mpool_t *owner, char *p, size_t old_size, size_t new_size) {
@@ -244,14 +253,11 @@ void check_on_shrink(mpool_t *owner, char *p, size_t old_size, size_t new_size) 
     ASAN_UNPOISON_MEMORY_REGION(p, new_size);
 #endif
     if (!is_debug(owner)) return;
-    auto *record = reinterpret_cast<mpool__alloc_record *>(p) - 1;
-    mem_defined(record, sizeof *record);
-    record->size = new_size;
-    mem_noaccess(record, sizeof *record);
-    size_t length = rounded_size(old_size) + kRedzone - new_size;
-    mem_undefined(p + new_size, length);
-    std::memset(p + new_size, kCanaryByte, length);
-    mem_noaccess(p + new_size, length);
+    std::lock_guard guard(debug_of(owner)->lock);
+    mpool__alloc_table::entry *e = find_entry(owner, [p](const mpool__alloc_table::entry &x) { return x.data == p; });
+    if (!e) return;
+    e->size = new_size;
+    write_canary(p, new_size, rounded_size(old_size) + kRedzone - new_size);
 }
 
 void check_on_moved(mpool_t *owner, char *p, size_t old_size) {
@@ -264,8 +270,7 @@ void check_on_moved(mpool_t *owner, char *p, size_t old_size) {
 
 void check_is_allocation(const mpool_t *pool, const void *p) {
     if (!is_debug(pool)) return;
-    for (mpool__alloc_record *r = debug_of(pool)->newest.load(std::memory_order_acquire); r; r = read_record(r).prev)
-        if (data_of(r) == p) return;
+    if (find_entry(pool, [p](const mpool__alloc_table::entry &e) { return e.data == p; })) return;
     fatal_about(pool, pool->tag, "mpool_realloc of a pointer that pool ", " did not hand out");
 }
 
@@ -282,7 +287,7 @@ void check_pool_made(mpool_t *pool) {
 void check_pool_reset(mpool_t *pool) {
     if (is_debug(pool)) {
         stop_on_overrun(pool);
-        debug_of(pool)->newest.store(nullptr, std::memory_order_relaxed);
+        forget_allocations(pool);
     }
 #ifdef MPOOL_HAVE_VALGRIND
     if (checks().valgrind) {
@@ -298,6 +303,7 @@ void check_pool_freed(mpool_t *pool) {
 #endif
     if (!is_debug(pool)) return;
     stop_on_overrun(pool);
+    forget_allocations(pool);
     std::lock_guard guard(g_quarantine_lock);
     destroyed_pool &entry = g_quarantine[g_quarantine_next];
     g_quarantine_next = (g_quarantine_next + 1) % kQuarantine;

@@ -7,14 +7,14 @@
 // the environment, or the MPOOL_DEBUG flag on the pool or an ancestor). A
 // checked pool's cursor never shows room, so every allocation takes the
 // out-of-line path (region_alloc), which lays it out as
-//     [front][allocation, rounded to 16][redzone, 16 bytes]
+//     [allocation, rounded to 16][redzone, 16 bytes]
 // after a 16-byte redzone at the start of each block. Only the allocation's
 // own bytes are accessible; the padding, the redzones, the unused tail of a
-// block, idle blocks and memory taken back are not. In debug mode the front
-// holds a record {previous record, size} (the pool's allocations form a
-// list), the bytes after the allocation hold a canary pattern checked on
-// clear, destroy and mpool_check(), memory taken back is filled with 0xDB,
-// and misuse is caught (see mpool.h).
+// block, idle blocks and memory taken back are not. In debug mode the bytes
+// after the allocation hold a canary pattern checked on clear, destroy and
+// mpool_check(); the pool keeps where its allocations are in a table of its
+// own, apart from pool memory, so that an overflow cannot corrupt it;
+// memory taken back is filled with 0xDB; and misuse is caught (see mpool.h).
 #ifndef MPOOL_SRC_CHECKS_HPP
 #define MPOOL_SRC_CHECKS_HPP
 
@@ -23,19 +23,17 @@
 #include <cstdint>
 
 #include "block.hpp"
+#include "spin_lock.hpp"
 
 struct mpool_pool;
 
-// An allocation's record in debug mode, just before it.
-struct mpool__alloc_record {
-    mpool__alloc_record *prev; // the pool's allocation made before this one (any thread's, in a concurrent pool)
-    size_t size;               // bytes asked for
-};
+struct mpool__alloc_table; // a debug pool's allocations (checks.cpp)
 
 // A debug-mode pool's record, after its other records.
 struct mpool__debug {
-    std::atomic<mpool__alloc_record *> newest; // the newest allocation; the list ends at NULL
-    std::atomic<uintptr_t> user;               // the thread inside a call that needs the pool to itself; 0: none
+    mpool::detail::SpinLock lock;  // guards `table` (threads of a concurrent pool allocate at once)
+    mpool__alloc_table *table;     // where the allocations are and their sizes, newest chunk first; malloc'd
+    std::atomic<uintptr_t> user;   // the thread inside a call that needs the pool to itself; 0: none
 };
 
 namespace mpool::detail {
@@ -43,7 +41,6 @@ namespace mpool::detail {
 inline constexpr size_t kRedzone = 16;                 // inaccessible bytes after every allocation and at each block's start
 inline constexpr unsigned char kCanaryByte = 0xCA;     // after each allocation, in debug mode
 inline constexpr unsigned char kFreedByte = 0xDB;      // memory taken back, in debug mode
-static_assert(sizeof(mpool__alloc_record) == kRedzone, "the record fills one alignment unit");
 
 // What is on, decided once (the first time an allocator is made).
 struct check_settings {
@@ -56,9 +53,6 @@ const check_settings &checks();
 // Pool flags (pool.hpp) for a new pool: checked and debug, from the
 // settings, the options' flags and the parent.
 uint8_t check_flags(const mpool_pool *parent, unsigned option_flags);
-
-// Bytes before an allocation of `alignment` in a checked region of `owner`.
-size_t check_front(const mpool_pool *owner, size_t alignment);
 
 // True when every allocation of the pool gets a block of its own (MPOOL_DEBUG=2).
 bool check_own_blocks(const mpool_pool *owner);

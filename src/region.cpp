@@ -99,20 +99,17 @@ void *region_alloc(mpool__region *r, mpool_t *owner, mpool__block *home, size_t 
     }
     size_t rounded;
     if (size > kMaxRequest || !align_up(size ? size : 1, kAlign, &rounded)) return fail_no_memory(owner, size);
-    // A checked region puts a front (debug records) before the allocation
-    // and a redzone after it (checks.hpp).
-    size_t front = r->checked ? check_front(owner, alignment) : 0;
-    size_t span = front + rounded + (r->checked ? kRedzone : 0);
-    char *start = nullptr;
+    // A checked region puts a redzone after the allocation (checks.hpp).
+    size_t span = rounded + (r->checked ? kRedzone : 0);
+    char *result = nullptr;
     if (rounded > MPOOL_LARGE_THRESHOLD || (r->checked && check_own_blocks(owner))) {
-        start = alloc_large(r, owner, span, alignment);
-    } else if (r->current && (start = carve(&r->cursor.ptr, block_end(r->current), span, alignment))) {
+        result = alloc_large(r, owner, span, alignment);
+    } else if (r->current && (result = carve(&r->cursor.ptr, block_end(r->current), span, alignment))) {
         set_window(r); // the window was what stopped the inline path
     } else {
-        start = alloc_in_new_block(r, owner, home, span, alignment);
+        result = alloc_in_new_block(r, owner, home, span, alignment);
     }
-    if (!start) return fail_no_memory(owner, size);
-    char *result = start + front;
+    if (!result) return fail_no_memory(owner, size);
     if (r->checked) check_on_alloc(owner, result, size, rounded);
     r->cursor.requested += size;
     return result;
