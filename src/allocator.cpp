@@ -69,8 +69,9 @@ mpool__block *take_odd_locked(mpool_allocator *a, size_t size, size_t most) {
 // A block goes back to the source whole and accessible (a checked pool
 // left parts of it inaccessible to the checkers).
 void source_free(mpool_allocator *a, mpool__block *b) {
-    mem_undefined(b, b->size);
-    a->source.free(a->source.ctx, b, b->size);
+    size_t size = b->size;
+    mem_defined(b, size);
+    a->source.free(a->source.ctx, b, size);
 }
 
 uint64_t now_ms(const mpool_allocator *a) {

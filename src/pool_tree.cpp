@@ -237,7 +237,6 @@ void free_pool(mpool_t *pool) {
 }
 
 void reset_pool(mpool_t *pool) {
-    check_pool_reset(pool);
     char saved_tag[MPOOL_TAG_MAX + 1];
     size_t tag_length = 0;
     bool keep_tag = pool->tag && !is_concurrent(pool); // a concurrent pool's tag is in its record
@@ -245,6 +244,7 @@ void reset_pool(mpool_t *pool) {
         tag_length = strnlen(pool->tag, MPOOL_TAG_MAX);
         std::memcpy(saved_tag, pool->tag, tag_length);
     }
+    check_pool_reset(pool); // from here, what the pool handed out is gone
     if (is_concurrent(pool)) lanes_reset(pool);
     region_reset(&pool->region, pool, home_block(pool), home_start(pool), true);
     if (is_concurrent(pool)) pool->region.cursor.end = pool->region.cursor.ptr;
