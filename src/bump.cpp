@@ -11,7 +11,7 @@ namespace mpool::detail {
 
 void *pool_alloc(mpool_t *pool, size_t size, size_t alignment) {
     if (is_concurrent(pool)) return lane_alloc(pool, size, alignment);
-    bool entered = check_enter(pool);
+    bool entered = is_debug(pool) && check_enter(pool);
     void *result = region_alloc(&pool->region, pool, home_block(pool), size, alignment);
     check_leave(pool, entered);
     return result;
@@ -28,6 +28,8 @@ extern "C" {
 
 void *mpool__alloc_slow(mpool_t *pool, size_t size) {
     if (!pool) return fail_invalid();
+    if (!(pool->flags & (kChecked | kConcurrent))) // first the common case, cheaply: the window moves on
+        if (void *result = region_bump_past_window(&pool->region, size)) return result;
     check_not_destroyed(pool, "mpool_alloc");
     return pool_alloc(pool, size, kAlign);
 }

@@ -46,7 +46,12 @@ check_settings read_settings() {
     s.asan = true;
 #endif
 #ifdef MPOOL_HAVE_VALGRIND
-    s.valgrind = RUNNING_ON_VALGRIND != 0;
+    // Memcheck only: another tool (callgrind counting instructions, say)
+    // must see the normal path. Only memcheck answers GET_VBITS (1).
+    if (RUNNING_ON_VALGRIND) {
+        char probe = 0, bits = 0;
+        s.valgrind = VALGRIND_GET_VBITS(&probe, &bits, 1) == 1;
+    }
 #endif
     if (const char *level = std::getenv("MPOOL_DEBUG"); level && *level && std::strcmp(level, "0") != 0)
         s.debug = std::strcmp(level, "2") == 0 ? 2 : 1;
@@ -66,7 +71,6 @@ constexpr size_t kQuarantine = 1024;
 std::mutex g_quarantine_lock;
 destroyed_pool g_quarantine[kQuarantine];
 size_t g_quarantine_next = 0;
-std::atomic<size_t> g_quarantined{0}; // entries in use; 0: nothing to look for
 
 thread_local char t_thread_marker;
 
@@ -155,6 +159,8 @@ void stop_on_overrun(const mpool_t *pool) {
 }
 
 } // namespace
+
+std::atomic<size_t> g_quarantined{0}; // entries in use; 0: nothing to look for
 
 const check_settings &checks() {
     static const check_settings settings = read_settings();
@@ -312,8 +318,8 @@ void check_pool_freed(mpool_t *pool) {
     if (g_quarantined.load(std::memory_order_relaxed) < kQuarantine) g_quarantined.fetch_add(1, std::memory_order_relaxed);
 }
 
-void check_not_destroyed(const mpool_t *pool, const char *call) {
-    if (!pool || g_quarantined.load(std::memory_order_relaxed) == 0) return;
+void check_not_destroyed_slow(const mpool_t *pool, const char *call) {
+    if (!pool) return;
     std::lock_guard guard(g_quarantine_lock);
     for (const destroyed_pool &entry : g_quarantine)
         if (entry.pool == pool) {
@@ -324,7 +330,6 @@ void check_not_destroyed(const mpool_t *pool, const char *call) {
 }
 
 bool check_enter(mpool_t *pool) {
-    if (!is_debug(pool)) return false;
     uintptr_t me = this_thread_marker();
     uintptr_t expected = 0;
     if (debug_of(pool)->user.compare_exchange_strong(expected, me, std::memory_order_acquire)) return true;

@@ -87,13 +87,19 @@ void check_pool_reset(mpool_pool *pool);
 void check_pool_freed(mpool_pool *pool);
 
 // Debug mode: stops the program when `pool` is a pool destroyed recently
-// (the call is named in the message). Reads nothing of the pool.
-void check_not_destroyed(const mpool_pool *pool, const char *call);
+// (the call is named in the message). Reads nothing of the pool. Inline:
+// one load of a global when no debug pool was ever destroyed.
+extern std::atomic<size_t> g_quarantined; // pools in the quarantine (checks.cpp)
+void check_not_destroyed_slow(const mpool_pool *pool, const char *call);
+inline void check_not_destroyed(const mpool_pool *pool, const char *call) {
+    if (g_quarantined.load(std::memory_order_relaxed) != 0) check_not_destroyed_slow(pool, call);
+}
 
-// Debug mode: marks the calling thread as using the pool alone (clear,
-// destroy, and every call of a pool that is not concurrent); stops the
-// program when another thread is inside. Returns whether it marked (a
-// nested call of the same thread does not), for check_leave.
+// Debug mode (callers test is_debug first): marks the calling thread as
+// using the pool alone (clear, destroy, and allocation in a pool that is not
+// concurrent); stops the program when another thread is inside. Returns
+// whether it marked (a nested call of the same thread does not), for
+// check_leave.
 bool check_enter(mpool_pool *pool);
 void check_leave(mpool_pool *pool, bool entered);
 

@@ -85,18 +85,8 @@ void region_start(mpool__region *r, mpool__block *b, char *from) {
 }
 
 void *region_alloc(mpool__region *r, mpool_t *owner, mpool__block *home, size_t size, size_t alignment) {
-    // The common way here: the window is used up, the block is not. Sizes 1
-    // to kWindow, rounded, cannot wrap (as in the inline path).
-    if (alignment == kAlign && r->current && size - 1 < kWindow && !r->checked) {
-        char *result = r->cursor.ptr;
-        size_t rounded = ((size - 1) | (kAlign - 1)) + 1;
-        if (rounded <= static_cast<size_t>(block_end(r->current) - result)) {
-            r->cursor.ptr = result + rounded;
-            set_window(r);
-            r->cursor.requested += size;
-            return result;
-        }
-    }
+    if (alignment == kAlign && !r->checked)
+        if (char *result = region_bump_past_window(r, size)) return result;
     size_t rounded;
     if (size > kMaxRequest || !align_up(size ? size : 1, kAlign, &rounded)) return fail_no_memory(owner, size);
     // A checked region puts a redzone after the allocation (checks.hpp).

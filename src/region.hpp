@@ -33,6 +33,22 @@ namespace mpool::detail {
 inline constexpr size_t kWindow = MPOOL_LARGE_THRESHOLD;
 static_assert(kWindow % MPOOL_ALIGNMENT == 0, "the window keeps the room a multiple of the alignment");
 
+// The common way out of the inline path: the window is used up, the block
+// is not. Bumps past a default-aligned request of 1 to kWindow bytes and
+// moves the window on, or returns NULL (then region_alloc() decides). Not
+// for a checked region. Sizes 1 to kWindow, rounded, cannot wrap.
+inline char *region_bump_past_window(mpool__region *r, size_t size) {
+    char *result = r->cursor.ptr;
+    size_t rounded = ((size - 1) | (kAlign - 1)) + 1;
+    if (size - 1 >= kWindow || !r->current || rounded > static_cast<size_t>(block_end(r->current) - result))
+        return nullptr;
+    char *end = block_end(r->current);
+    r->cursor.ptr = result + rounded;
+    r->cursor.end = static_cast<size_t>(end - r->cursor.ptr) > kWindow ? r->cursor.ptr + kWindow : end;
+    r->cursor.requested += size;
+    return result;
+}
+
 // Makes b current with the cursor at `from` (aligned, inside b's payload).
 void region_start(mpool__region *r, mpool__block *b, char *from);
 

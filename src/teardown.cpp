@@ -91,7 +91,7 @@ namespace mpool::detail {
 void teardown(mpool_t *top, teardown_end end) {
     check_not_destroyed(top, end == teardown_end::clear ? "mpool_clear" : "mpool_destroy");
     if (top->state != pool_state::live) return; // its teardown is running further up the stack
-    bool entered = check_enter(top);
+    bool entered = is_debug(top) && check_enter(top);
     begin(top, end == teardown_end::clear ? pool_state::clearing : pool_state::destroying);
     mpool_t *pool = top;
     for (;;) {
