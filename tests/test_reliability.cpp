@@ -484,6 +484,28 @@ TEST(Reliability, RefusedCreateOnANewThreadLeavesTheParentUnchanged) {
     mpool_destroy(parent);
 }
 
+// Guards a refused create that changed its parent: the thread's lane was made before the child's own limit refused it.
+TEST(Reliability, CreateRefusedByItsOwnLimitOnANewThreadLeavesTheParentUnchanged) {
+    mpool_t *parent = mpool_create(nullptr);
+    ASSERT_NE(mpool_create(parent), nullptr); // this thread first: the next thread's child goes on a lane
+    mpool_stats_t before = stats_of(parent);
+    mpool_t *child = nullptr;
+    int error = 0;
+    std::thread([&] {
+        mpool_options_t options{};
+        options.limit = 64; // smaller than any first block
+        errno = 0;
+        child = mpool_create_ex(parent, &options);
+        error = errno;
+    }).join();
+    EXPECT_EQ(child, nullptr);
+    EXPECT_EQ(error, ENOMEM);
+    mpool_stats_t after = stats_of(parent);
+    EXPECT_EQ(after.blocks, before.blocks);
+    EXPECT_EQ(after.bytes_reserved, before.bytes_reserved);
+    mpool_destroy(parent);
+}
+
 // ------------------------------------------------------------ sizing children (8)
 
 // The average bytes_reserved of 1,000 live children of `parent` that each
