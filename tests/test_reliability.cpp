@@ -124,7 +124,7 @@ private:
     std::thread thread_;
 };
 
-// ------------------------------------------------------------ teardown with lanes (1, 2)
+// ------------------------------------------------------------ teardown with lanes
 
 struct DestroyOnCleanup {
     mpool_t *victim = nullptr;
@@ -210,7 +210,7 @@ TEST(Reliability, ChildWithItsOwnAllocatorDestroyedOnAnotherThreadGivesItsBlocks
     EXPECT_EQ(own.calls_after_close.load(), 0);
 }
 
-// ------------------------------------------------------------ memory held by lanes (3, 4)
+// ------------------------------------------------------------ memory held by lanes
 
 // Guards memory held for good: a child destroyed by another thread kept its blocks queued on its maker's lane.
 TEST(Reliability, MemoryOfChildrenHandedToAnotherThreadIsGivenBackWhenTheyAreDestroyed) {
@@ -326,7 +326,7 @@ TEST(Reliability, IdleBlocksOfLiveThreadsAreCountedAsIdleAndTrimmed) {
     });
 }
 
-// ------------------------------------------------------------ the server pattern (5)
+// ------------------------------------------------------------ the server pattern
 
 // Guards a data race (tsan): a thread's first child read the parent's next_block_size while the parent allocated.
 TEST(Reliability, ParentAllocatesWhileOtherThreadsChurnItsChildren) {
@@ -385,7 +385,7 @@ TEST(Reliability, ParentAllocatesWhileOtherThreadsChurnItsChildren) {
     }
 }
 
-// ------------------------------------------------------------ order of children (6)
+// ------------------------------------------------------------ order of children
 
 struct OrderLog {
     std::mutex lock;
@@ -448,7 +448,7 @@ TEST(Reliability, DestroyDestroysChildrenOfEveryThreadNewestFirst) {
     EXPECT_EQ(log.order, (std::vector<int>{4, 3, 2, 1}));
 }
 
-// ------------------------------------------------------------ a refused create (7)
+// ------------------------------------------------------------ a refused create
 
 // Guards a refused create that changed its parent: the thread's lane was made (and charged) before the limit check.
 TEST(Reliability, RefusedCreateOnANewThreadLeavesTheParentUnchanged) {
@@ -506,7 +506,7 @@ TEST(Reliability, CreateRefusedByItsOwnLimitOnANewThreadLeavesTheParentUnchanged
     mpool_destroy(parent);
 }
 
-// ------------------------------------------------------------ sizing children (8)
+// ------------------------------------------------------------ sizing children
 
 // The average bytes_reserved of 1,000 live children of `parent` that each
 // allocate 32 bytes.
@@ -538,7 +538,7 @@ TEST(Reliability, TinyChildrenStayTinyAfterOneBigChild) {
     mpool_destroy(parent);
 }
 
-// ------------------------------------------------------------ limits can be used (9)
+// ------------------------------------------------------------ limits can be used
 
 constexpr size_t kLimits[] = {64 * KiB, 256 * KiB, 1 * MiB};
 
@@ -652,7 +652,7 @@ TEST(Reliability, CreateSucceedsWhileTheLimitHasRoomForTheSmallestBlock) {
         }
 }
 
-// ------------------------------------------------------------ reuse of a larger idle block (10)
+// ------------------------------------------------------------ reuse of a larger idle block
 
 // Guards a spurious ENOMEM: an idle large block up to 1/8 bigger than asked was reused, then refused by the limit.
 TEST(Reliability, ReusingALargerIdleBlockCausesNoSpuriousEnomem) {
@@ -674,7 +674,7 @@ TEST(Reliability, ReusingALargerIdleBlockCausesNoSpuriousEnomem) {
     mpool_destroy(pool);
 }
 
-// ------------------------------------------------------------ tags and limits (11)
+// ------------------------------------------------------------ tags and limits
 
 int g_oom_calls = 0;
 void count_oom(mpool_t *, size_t) { ++g_oom_calls; }
@@ -701,7 +701,7 @@ TEST(Reliability, TagGivenInOptionsSurvivesATightLimit) {
     mpool_destroy(parent);
 }
 
-// ------------------------------------------------------------ large requests (12)
+// ------------------------------------------------------------ large requests
 
 // Guards a large request bumped into the current block when it had room, so clear could not give it back.
 TEST(Reliability, RequestOverTheLargeThresholdGetsABlockOfItsOwnEvenWhenTheCurrentBlockHasRoom) {
@@ -730,7 +730,7 @@ TEST(Reliability, RequestOverTheLargeThresholdGetsABlockOfItsOwnEvenWhenTheCurre
     mpool_destroy(pool);
 }
 
-// ------------------------------------------------------------ deep trees (13)
+// ------------------------------------------------------------ deep trees
 
 constexpr size_t kDepth = 1000000;
 
@@ -762,7 +762,7 @@ TEST(Reliability, AMillionDeepChainCanBeClearedAndDestroyed) {
     mpool_destroy(root);
 }
 
-// ------------------------------------------------------------ smaller (14)
+// ------------------------------------------------------------ trim, and the C++ face
 
 // Guards trim giving back idle large (odd-size) blocks before bigger ordinary ones.
 TEST(Reliability, TrimGivesBackTheLargestIdleBlocksFirst) {
