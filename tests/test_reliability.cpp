@@ -542,58 +542,87 @@ TEST(Reliability, TinyChildrenStayTinyAfterOneBigChild) {
 
 constexpr size_t kLimits[] = {64 * KiB, 256 * KiB, 1 * MiB};
 
-// Allocates `size` bytes at a time from `pool` until ENOMEM and returns the
-// bytes had. After each call, `limited` with its descendants must hold at
-// most `limit`.
-size_t allocate_until_refused(mpool_t *pool, size_t size, const mpool_t *limited, size_t limit) {
-    size_t had = 0;
+// What filling a pool until ENOMEM got.
+struct Filled {
+    size_t taken = 0;        // sizes of the allocations had, each rounded up to MPOOL_ALIGNMENT
+    size_t reserved = 0;     // the limited pool's bytes_reserved (descendants included) at the refusal
+    bool over_limit = false; // bytes_reserved passed the limit after some call
+};
+
+// Allocates `size` bytes at a time from `pool` until ENOMEM; `limited` is the
+// pool whose limit (`limit`) counts, checked after every call.
+Filled allocate_until_refused(mpool_t *pool, size_t size, const mpool_t *limited, size_t limit) {
+    const size_t rounded = (size + MPOOL_ALIGNMENT - 1) / MPOOL_ALIGNMENT * MPOOL_ALIGNMENT;
+    Filled filled;
     for (;;) {
         errno = 0;
         void *p = mpool_alloc(pool, size);
-        size_t reserved = stats_of(limited, true).bytes_reserved;
-        if (reserved > limit) {
-            ADD_FAILURE() << "bytes_reserved " << reserved << " passed the limit " << limit;
-            return had;
+        int error = errno;
+        filled.reserved = stats_of(limited, true).bytes_reserved;
+        if (filled.reserved > limit) {
+            filled.over_limit = true;
+            return filled;
         }
         if (!p) {
-            EXPECT_EQ(errno, ENOMEM);
-            return had;
+            EXPECT_EQ(error, ENOMEM);
+            return filled;
         }
-        had += size;
+        filled.taken += rounded;
     }
 }
 
 std::vector<size_t> sizes_for(size_t limit) { return {16, 100, 1000, limit / 64}; }
 
+// The smallest ordinary block that holds `size` bytes after a block header
+// (allowing up to 64 bytes for it): what one more allocation needs at least.
+size_t smallest_block_for(size_t size) {
+    size_t power = 256;
+    while (power - MPOOL_BLOCK_SLACK < size + 64) power *= 2;
+    return power - MPOOL_BLOCK_SLACK;
+}
+
+// The limit was used: never passed, and at the refusal too little of it was
+// left for a block that could hold the request. And, for the sizes that
+// ordinary blocks (2^k - 24 bytes) can hold without a big tail, at least 90%
+// of the limit went to allocations. Pieces of limit/64 bytes (a power of
+// two) leave a tail in every block: at best 87.5% of a 1 MiB limit is had in
+// 16 KiB pieces, so only the first two checks apply to them.
+void expect_limit_used(const Filled &filled, size_t limit, size_t size) {
+    EXPECT_FALSE(filled.over_limit) << "limit " << limit << ", size " << size;
+    EXPECT_LT(limit - filled.reserved, smallest_block_for(size))
+        << "limit " << limit << ", size " << size << ": refused with " << limit - filled.reserved << " bytes of the limit free";
+    if (size != limit / 64) {
+        EXPECT_GE(filled.taken, limit / 10 * 9) << "limit " << limit << ", size " << size << ": " << filled.taken << " bytes had";
+    }
+}
+
 // Guards a limited pool that stopped at the first block of its growth sequence that did not fit.
-TEST(Reliability, LimitedRootCanAllocateNinetyPercentOfItsLimit) {
+TEST(Reliability, LimitedRootCanUseItsLimit) {
     for (size_t limit : kLimits)
         for (size_t size : sizes_for(limit)) {
             mpool_t *root = limited_root(limit);
             ASSERT_NE(root, nullptr);
-            size_t had = allocate_until_refused(root, size, root, limit);
-            EXPECT_GE(had, limit / 10 * 9) << "limit " << limit << ", size " << size;
+            expect_limit_used(allocate_until_refused(root, size, root, limit), limit, size);
             mpool_destroy(root);
         }
 }
 
 // Guards a first child of a limited root that could use as little as half of the limit.
-TEST(Reliability, FirstChildCanAllocateNinetyPercentOfItsRootsLimit) {
+TEST(Reliability, FirstChildCanUseItsRootsLimit) {
     for (size_t limit : kLimits)
         for (size_t size : sizes_for(limit)) {
             mpool_t *root = limited_root(limit);
             ASSERT_NE(root, nullptr);
             mpool_t *child = mpool_create(root);
             ASSERT_NE(child, nullptr);
-            size_t had = allocate_until_refused(child, size, root, limit);
-            EXPECT_GE(had, limit / 10 * 9) << "limit " << limit << ", size " << size;
+            expect_limit_used(allocate_until_refused(child, size, root, limit), limit, size);
             mpool_destroy(root);
         }
 }
 
 // Guards a child sized from a 200 KB sibling: 256 KiB blocks left a quarter of a 1 MiB limit unused.
-TEST(Reliability, LaterChildCanAllocateNinetyPercentOfItsRootsLimitAfterABigSibling) {
-    const size_t limit = 1 * MiB; // big enough for the 200 KB sibling
+TEST(Reliability, LaterChildCanUseItsRootsLimitAfterABigSibling) {
+    const size_t limit = 1 * MiB; // the one big enough for the 200 KB sibling
     for (size_t size : sizes_for(limit)) {
         mpool_t *root = limited_root(limit);
         ASSERT_NE(root, nullptr);
@@ -602,8 +631,7 @@ TEST(Reliability, LaterChildCanAllocateNinetyPercentOfItsRootsLimitAfterABigSibl
         mpool_destroy(sibling);
         mpool_t *child = mpool_create(root);
         ASSERT_NE(child, nullptr) << "size " << size;
-        size_t had = allocate_until_refused(child, size, root, limit);
-        EXPECT_GE(had, limit / 10 * 9) << "size " << size;
+        expect_limit_used(allocate_until_refused(child, size, root, limit), limit, size);
         mpool_destroy(root);
     }
 }
@@ -620,10 +648,7 @@ TEST(Reliability, ChildWithItsOwnLimitCanBeCreatedAndUsedAfterABigSibling) {
             options.limit = limit;
             mpool_t *child = mpool_create_ex(root, &options);
             EXPECT_NE(child, nullptr) << "limit " << limit;
-            if (child) {
-                size_t had = allocate_until_refused(child, size, child, limit);
-                EXPECT_GE(had, limit / 10 * 9) << "limit " << limit << ", size " << size;
-            }
+            if (child) expect_limit_used(allocate_until_refused(child, size, child, limit), limit, size);
             mpool_destroy(root);
         }
 }
@@ -636,7 +661,7 @@ TEST(Reliability, CreateSucceedsWhileTheLimitHasRoomForTheSmallestBlock) {
             ASSERT_NE(root, nullptr);
             mpool_t *first = mpool_create(root);
             ASSERT_NE(first, nullptr);
-            allocate_until_refused(first, 1000, root, limit);
+            EXPECT_FALSE(allocate_until_refused(first, 1000, root, limit).over_limit);
             mpool_destroy(first);
             // Use up the limit but `leave` bytes, with one large allocation.
             size_t room = limit - stats_of(root, true).bytes_reserved;
