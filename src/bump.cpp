@@ -28,9 +28,9 @@ extern "C" {
 
 void *mpool__alloc_slow(mpool_t *pool, size_t size) {
     if (!pool) return fail_invalid();
-    if (!(pool->flags & (kChecked | kConcurrent))) // first the common case, cheaply: the window moves on
+    check_not_destroyed(pool, "mpool_alloc"); // before anything of the pool is read
+    if (!(pool->flags & (kChecked | kConcurrent))) // the common case, cheaply: the window moves on
         if (void *result = region_bump_past_window(&pool->region, size)) return result;
-    check_not_destroyed(pool, "mpool_alloc");
     return pool_alloc(pool, size, kAlign);
 }
 
