@@ -60,13 +60,14 @@ check_settings read_settings() {
 
 // A recently destroyed debug pool: its address, and its tag for messages.
 struct destroyed_pool {
-    const mpool_t *pool;
-    char tag[MPOOL_TAG_MAX + 1];
+    std::atomic<const mpool_t *> pool; // read without the lock by every check
+    char tag[MPOOL_TAG_MAX + 1];       // under the lock
 };
 
 // The quarantine: the addresses of the last kQuarantine debug pools
 // destroyed, so that a call on one of them is recognised. It holds no
-// memory of theirs: a new pool at the same address leaves it.
+// memory of theirs: a new pool at the same address leaves it. Writers take
+// the lock; a check scans without it and takes it only on a hit.
 constexpr size_t kQuarantine = 1024;
 std::mutex g_quarantine_lock;
 destroyed_pool g_quarantine[kQuarantine];
@@ -284,10 +285,10 @@ void check_pool_made(mpool_t *pool) {
 #ifdef MPOOL_HAVE_VALGRIND
     if (checks().valgrind) VALGRIND_CREATE_MEMPOOL(pool, 0, 0);
 #endif
-    if (!is_debug(pool) || g_quarantined.load(std::memory_order_relaxed) == 0) return;
+    if (g_quarantined.load(std::memory_order_relaxed) == 0) return;
     std::lock_guard guard(g_quarantine_lock);
-    for (destroyed_pool &entry : g_quarantine)
-        if (entry.pool == pool) entry.pool = nullptr; // a new pool lives at that address now
+    for (destroyed_pool &entry : g_quarantine) // a new pool, debug or not, lives at that address now
+        if (entry.pool.load(std::memory_order_relaxed) == pool) entry.pool.store(nullptr, std::memory_order_relaxed);
 }
 
 void check_pool_reset(mpool_t *pool) {
@@ -313,16 +314,17 @@ void check_pool_freed(mpool_t *pool) {
     std::lock_guard guard(g_quarantine_lock);
     destroyed_pool &entry = g_quarantine[g_quarantine_next];
     g_quarantine_next = (g_quarantine_next + 1) % kQuarantine;
-    entry.pool = pool;
+    entry.pool.store(pool, std::memory_order_relaxed);
     std::snprintf(entry.tag, sizeof entry.tag, "%s", pool->tag ? pool->tag : "");
     if (g_quarantined.load(std::memory_order_relaxed) < kQuarantine) g_quarantined.fetch_add(1, std::memory_order_relaxed);
 }
 
 void check_not_destroyed_slow(const mpool_t *pool, const char *call) {
     if (!pool) return;
-    std::lock_guard guard(g_quarantine_lock);
-    for (const destroyed_pool &entry : g_quarantine)
-        if (entry.pool == pool) {
+    for (destroyed_pool &entry : g_quarantine)
+        if (entry.pool.load(std::memory_order_relaxed) == pool) {
+            std::lock_guard guard(g_quarantine_lock);
+            if (entry.pool.load(std::memory_order_relaxed) != pool) continue; // a new pool took the address meanwhile
             char before[64];
             std::snprintf(before, sizeof before, "%s on pool ", call);
             fatal_about(pool, entry.tag[0] ? entry.tag : nullptr, before, ", which was destroyed");

@@ -133,4 +133,21 @@ TEST(Debug, ClearedMemoryIsFilled) {
     mpool_destroy(pool);
 }
 
+// Guards the quarantine against false alarms: a pool (debug or not) made at
+// the address of a destroyed debug pool is a live pool.
+TEST(Debug, APoolMadeWhereADestroyedDebugPoolWasIsUsable) {
+    mpool_t *root = mpool_create(nullptr);
+    mpool_options_t options{};
+    options.block_size = 4000;
+    options.flags = MPOOL_DEBUG;
+    mpool_t *destroyed = mpool_create_ex(root, &options);
+    mpool_destroy(destroyed);
+    options.flags = 0;
+    mpool_t *fresh = mpool_create_ex(root, &options);
+    ASSERT_EQ(fresh, destroyed) << "the allocator hands back the block just given back";
+    EXPECT_NE(mpool_alloc(fresh, 16), nullptr);
+    mpool_destroy(fresh);
+    mpool_destroy(root);
+}
+
 } // namespace
