@@ -88,6 +88,24 @@ uint64_t &idle_since(mpool__block *b) {
     return *reinterpret_cast<uint64_t *>(block_payload(b));
 }
 
+// Puts a chain of blocks in the lists, each idle since `now`, while
+// max_free allows; gives the rest to the source. No sweep.
+void keep_locked(mpool_allocator *a, mpool__block *chain, uint64_t now) {
+    while (chain) {
+        mpool__block *b = chain;
+        chain = b->next;
+        if (try_reserve(a, b->size)) {
+            mpool__block **list = free_list_for(a, b->size);
+            b->next = *list;
+            *list = b;
+            a->list_bytes += b->size;
+            if (a->decay_ms) idle_since(b) = now;
+        } else {
+            source_free(a, b);
+        }
+    }
+}
+
 // Unlinks b from a list, updating the counts, and gives it to the source.
 void release_block_locked(mpool_allocator *a, mpool__block **link) {
     mpool__block *b = *link;
@@ -112,7 +130,7 @@ void drain_cache_locked(mpool_allocator *a, mpool__block_cache *cache) {
         cache->bytes = cache->grant = 0;
     }
     unreserve(a, grant);
-    allocator_give_locked(a, chain);
+    keep_locked(a, chain, a->decay_ms && chain ? now_ms(a) : 0); // they start ageing now; no sweep from here
 }
 
 void drain_caches_locked(mpool_allocator *a) {
@@ -203,20 +221,9 @@ mpool__block *allocator_take(mpool_allocator *a, size_t size, size_t most) {
 }
 
 void allocator_give_locked(mpool_allocator *a, mpool__block *chain) {
-    uint64_t now = a->decay_ms && chain ? now_ms(a) : 0;
-    while (chain) {
-        mpool__block *b = chain;
-        chain = b->next;
-        if (try_reserve(a, b->size)) {
-            mpool__block **list = free_list_for(a, b->size);
-            b->next = *list;
-            *list = b;
-            a->list_bytes += b->size;
-            if (a->decay_ms) idle_since(b) = now;
-        } else {
-            source_free(a, b);
-        }
-    }
+    if (!chain) return;
+    uint64_t now = a->decay_ms ? now_ms(a) : 0;
+    keep_locked(a, chain, now);
     if (a->decay_ms) sweep_old_locked(a, now);
 }
 

@@ -14,7 +14,7 @@ void *pool_alloc(mpool_t *pool, size_t size, size_t alignment) {
     bool entered = is_debug(pool) && check_enter(pool);
     void *result = region_alloc(&pool->region, pool, home_block(pool), size, alignment);
     check_leave(pool, entered);
-    return result;
+    return result ? result : fail_no_memory(pool, size);
 }
 
 void reset_cursor_to_home(mpool_t *pool) {

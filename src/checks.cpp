@@ -141,6 +141,7 @@ void forget_allocations(mpool_t *pool) {
 // and the offset written. False when all are intact.
 bool find_overrun(const mpool_t *pool, size_t *size, size_t *offset) {
     mpool__alloc_table::entry *bad = find_entry(pool, [offset](const mpool__alloc_table::entry &e) {
+        if (!e.data) return false; // moved away by mpool_realloc
         *offset = canary_damage(e.data, e.size);
         return *offset != SIZE_MAX;
     });
@@ -268,16 +269,23 @@ void check_on_shrink(mpool_t *owner, char *p, size_t old_size, size_t new_size) 
 }
 
 void check_on_moved(mpool_t *owner, char *p, size_t old_size) {
+    if (is_debug(owner)) { // the old place is gone: filled, and out of the table (its canary goes unchecked)
+        std::memset(p, kFreedByte, old_size);
+        std::lock_guard guard(debug_of(owner)->lock);
+        if (auto *e = find_entry(owner, [p](const mpool__alloc_table::entry &x) { return x.data == p; })) e->data = nullptr;
+    }
 #ifdef MPOOL_HAVE_VALGRIND
     if (checks().valgrind) VALGRIND_MEMPOOL_FREE(owner, p);
 #endif
-    if (is_debug(owner)) std::memset(p, kFreedByte, old_size);
     mem_noaccess(p, old_size);
 }
 
 void check_is_allocation(const mpool_t *pool, const void *p) {
     if (!is_debug(pool)) return;
-    if (find_entry(pool, [p](const mpool__alloc_table::entry &e) { return e.data == p; })) return;
+    {
+        std::lock_guard guard(debug_of(pool)->lock); // threads of a concurrent pool append meanwhile
+        if (find_entry(pool, [p](const mpool__alloc_table::entry &e) { return e.data == p; })) return;
+    }
     fatal_about(pool, pool->tag, "mpool_realloc of a pointer that pool ", " did not hand out");
 }
 

@@ -112,6 +112,7 @@ int mpool_userdata_set(mpool_t *pool, const char *key, void *data, mpool_cleanup
 
 void *mpool_userdata_get(const mpool_t *pool, const char *key) {
     if (!pool || !key) return nullptr;
+    check_not_destroyed(pool, "mpool_userdata_get");
     mpool__userdata *u = find_userdata(pool, key);
     return u ? u->data : nullptr;
 }

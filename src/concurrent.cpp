@@ -35,31 +35,8 @@ constexpr bool kDebugBuild = true;
 constexpr bool kDebugBuild = false;
 #endif
 
-// Marks the lane busy for the length of an allocation (debug builds, and
-// pools in debug mode), so that a clear or destroy that overlaps one is
-// caught.
-struct BusyMark {
-    BusyMark(const mpool_t *pool, mpool__lane *lane) : lane_(kDebugBuild || is_debug(pool) ? lane : nullptr) {
-        if (lane_) lane_->busy.store(true, std::memory_order_relaxed);
-    }
-    ~BusyMark() {
-        if (lane_) lane_->busy.store(false, std::memory_order_relaxed);
-    }
-    BusyMark(const BusyMark &) = delete;
-    BusyMark &operator=(const BusyMark &) = delete;
-
-private:
-    mpool__lane *lane_;
-};
-
-} // namespace
-
-namespace mpool::detail {
-
-void *lane_alloc(mpool_t *pool, size_t size, size_t alignment) {
-    mpool__lane *lane = my_lane(pool);
-    if (!lane) return fail_no_memory(pool, size);
-    BusyMark busy(pool, lane);
+// The allocation itself, in the lane's region.
+char *alloc_in_lane(mpool_t *pool, mpool__lane *lane, size_t size, size_t alignment) {
     mpool__region *r = &lane->region;
     if (alignment == kAlign) { // as the inline fast path: sizes 1 to the room fit once rounded
         char *result = r->cursor.ptr;
@@ -70,7 +47,24 @@ void *lane_alloc(mpool_t *pool, size_t size, size_t alignment) {
             return result;
         }
     }
-    return region_alloc(r, pool, nullptr, size, alignment);
+    return static_cast<char *>(region_alloc(r, pool, nullptr, size, alignment));
+}
+
+} // namespace
+
+namespace mpool::detail {
+
+void *lane_alloc(mpool_t *pool, size_t size, size_t alignment) {
+    mpool__lane *lane = my_lane(pool);
+    if (!lane) return fail_no_memory(pool, size);
+    // The lane is busy for the length of the allocation (debug builds, and
+    // pools in debug mode), so that a clear or destroy that overlaps one is
+    // caught; not while the handler runs, which may longjmp.
+    bool mark = kDebugBuild || is_debug(pool);
+    if (mark) lane->busy.store(true, std::memory_order_relaxed);
+    char *result = alloc_in_lane(pool, lane, size, alignment);
+    if (mark) lane->busy.store(false, std::memory_order_relaxed);
+    return result ? result : fail_no_memory(pool, size);
 }
 
 void lanes_reset(mpool_t *pool) {

@@ -74,7 +74,7 @@ int plan_create(mpool_t *parent, const mpool_options_t *options, CreatePlan *pla
     // The tag is kept in the home block (a concurrent pool's in its record),
     // so a tight limit can never drop it.
     size_t tag_room = plan->tag && !(plan->flags & kConcurrent) ? align_up_const(plan->tag_length + 1, kAlign) : 0;
-    if (plan->flags & kChecked) tag_room += 2 * kRedzone; // around the tag, as around any allocation
+    if (tag_room && (plan->flags & kChecked)) tag_room += 2 * kRedzone; // the block's lead and one after the tag
     plan->least = kBlockHeader + records_size(plan->flags) + tag_room;
     if (parent) plan->link = lane_choose(parent, &plan->lane);
     size_t wanted = (plan->flags & kConcurrent) ? 0 : wanted_home_size(parent, *plan, options);
@@ -164,9 +164,10 @@ void link_child(mpool_t *parent, mpool_t *pool, const CreatePlan &plan) {
 // finds a place: the block it lived in was kept as a spare.
 void restore_tag(mpool_t *pool, const char *saved, size_t length) {
     mpool__region *r = &pool->region;
-    size_t need = align_up_const(length + 1, kAlign) + (r->checked ? 2 * kRedzone : 0);
+    size_t redzone = r->checked ? kRedzone : 0;
+    size_t need = align_up_const(length + 1, kAlign) + redzone; // the cursor is past the block's lead already
     if (need > static_cast<size_t>(block_end(r->current) - r->cursor.ptr)) {
-        mpool__block *holder = take_first_fitting(&r->spare, kBlockHeader + need);
+        mpool__block *holder = take_first_fitting(&r->spare, kBlockHeader + redzone + need);
         MPOOL_ASSERT(holder, "the block that held the tag was kept by the reset");
         region_start(r, holder, block_payload(holder));
     }
@@ -309,9 +310,15 @@ void mpool_set_tag(mpool_t *pool, const char *tag) {
     pool->tag = copy;
 }
 
-const char *mpool_tag(const mpool_t *pool) { return pool ? pool->tag : nullptr; }
+const char *mpool_tag(const mpool_t *pool) {
+    check_not_destroyed(pool, "mpool_tag");
+    return pool ? pool->tag : nullptr;
+}
 
-mpool_t *mpool_parent(const mpool_t *pool) { return pool ? pool->parent : nullptr; }
+mpool_t *mpool_parent(const mpool_t *pool) {
+    check_not_destroyed(pool, "mpool_parent");
+    return pool ? pool->parent : nullptr;
+}
 
 int mpool_is_ancestor(const mpool_t *ancestor, const mpool_t *pool) {
     if (!ancestor) return 0;
@@ -320,6 +327,9 @@ int mpool_is_ancestor(const mpool_t *ancestor, const mpool_t *pool) {
     return 0;
 }
 
-mpool_allocator_t *mpool_get_allocator(const mpool_t *pool) { return pool ? pool->allocator : nullptr; }
+mpool_allocator_t *mpool_get_allocator(const mpool_t *pool) {
+    check_not_destroyed(pool, "mpool_get_allocator");
+    return pool ? pool->allocator : nullptr;
+}
 
 } // extern "C"

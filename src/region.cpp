@@ -88,7 +88,7 @@ void *region_alloc(mpool__region *r, mpool_t *owner, mpool__block *home, size_t 
     if (alignment == kAlign && !r->checked)
         if (char *result = region_bump_past_window(r, size)) return result;
     size_t rounded;
-    if (size > kMaxRequest || !align_up(size ? size : 1, kAlign, &rounded)) return fail_no_memory(owner, size);
+    if (size > kMaxRequest || !align_up(size ? size : 1, kAlign, &rounded)) return nullptr;
     // A checked region puts a redzone after the allocation (checks.hpp).
     size_t span = rounded + (r->checked ? kRedzone : 0);
     char *result = nullptr;
@@ -99,7 +99,7 @@ void *region_alloc(mpool__region *r, mpool_t *owner, mpool__block *home, size_t 
     } else {
         result = alloc_in_new_block(r, owner, home, span, alignment);
     }
-    if (!result) return fail_no_memory(owner, size);
+    if (!result) return nullptr;
     if (r->checked) check_on_alloc(owner, result, size, rounded);
     r->cursor.requested += size;
     return result;

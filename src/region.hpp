@@ -55,8 +55,9 @@ void region_start(mpool__region *r, mpool__block *b, char *from);
 // The allocation that the inline path did not take: `size` bytes aligned to
 // `alignment` (a power of two from MPOOL_ALIGNMENT to MPOOL_MAX_ALIGNMENT),
 // with blocks charged to `owner`'s limits. `home`: the owner's home block
-// when r is the owner's own region, else NULL. NULL with errno ENOMEM (the
-// owner's handler called) on failure.
+// when r is the owner's own region, else NULL. NULL on failure; the caller
+// reports it with fail_no_memory() once it has let go of the pool (the
+// handler may longjmp).
 void *region_alloc(mpool__region *r, mpool_pool *owner, mpool__block *home, size_t size, size_t alignment);
 
 // Empties the region. keep: the blocks filled since the last reset become

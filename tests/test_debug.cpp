@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <csetjmp>
 #include <cstring>
+#include <thread>
+#include <vector>
 
 #include "test_support.hpp"
 
@@ -149,6 +152,114 @@ TEST(Debug, APoolMadeWhereADestroyedDebugPoolWasIsUsable) {
     EXPECT_EQ(mpool_check(fresh), 0);
     mpool_destroy(fresh);
     mpool_destroy(root);
+}
+
+// Guards the tag across a clear in a checked pool whose first block the
+// tag filled exactly (it looked for a spare block that was not there).
+TEST(Debug, ClearKeepsATagThatFilledTheFirstBlock) {
+    for (size_t limit = 200; limit <= 600; limit += 8) {
+        mpool_t *root = mpool_create(nullptr);
+        mpool_options_t options{};
+        options.flags = MPOOL_DEBUG;
+        options.block_size = 4000;
+        options.limit = limit; // the first block is cut to the limit
+        mpool_t *child = mpool_create_ex(root, &options);
+        if (child) {
+            mpool_set_tag(child, "fifteen-chars!!");
+            const char *before = mpool_tag(child);
+            mpool_clear(child);
+            if (before) {
+                EXPECT_STREQ(mpool_tag(child), "fifteen-chars!!") << "limit " << limit;
+            }
+        }
+        mpool_destroy(root);
+    }
+}
+
+// Guards realloc in a debug pool: the old place leaves the table (and a
+// realloc of it afterwards is caught), and memcheck sees no write to freed
+// memory (the valgrind preset runs this).
+TEST(DebugDeathTest, ReallocOfAPointerMovedAwayStops) {
+    EXPECT_DEATH(
+        {
+            mpool_t *pool = debug_root();
+            char *p = static_cast<char *>(mpool_alloc(pool, 24));
+            mpool_alloc(pool, 8); // p is no longer the last allocation: it moves
+            mpool_realloc(pool, p, 24, 100);
+            mpool_realloc(pool, p, 24, 200);
+        },
+        "mpool: mpool_realloc of a pointer that pool \"t\" did not hand out");
+}
+
+TEST(Debug, ReallocThatMovesKeepsTheContents) {
+    mpool_t *pool = debug_root();
+    char *p = static_cast<char *>(mpool_alloc(pool, 10));
+    std::memcpy(p, "abcdefghi", 10);
+    mpool_alloc(pool, 8);
+    char *q = static_cast<char *>(mpool_realloc(pool, p, 10, 20));
+    EXPECT_STREQ(q, "abcdefghi");
+    EXPECT_EQ(mpool_check(pool), 0);
+    mpool_destroy(pool);
+}
+
+// Guards the allocation table of a concurrent debug pool: threads allocate
+// and realloc at once (run under TSan too).
+TEST(Debug, ConcurrentDebugPoolReallocsFromManyThreads) {
+    mpool_options_t options{};
+    options.flags = MPOOL_CONCURRENT | MPOOL_DEBUG;
+    mpool_t *pool = mpool_create_ex(nullptr, &options);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 3; ++t)
+        threads.emplace_back([pool] {
+            for (int i = 0; i < 200; ++i) {
+                char *p = static_cast<char *>(mpool_alloc(pool, 24));
+                std::memset(p, 'a', 24);
+                p = static_cast<char *>(mpool_realloc(pool, p, 24, 48));
+                std::memset(p, 'b', 48);
+            }
+        });
+    for (std::thread &t : threads) t.join();
+    EXPECT_EQ(mpool_check(pool), 0);
+    mpool_destroy(pool);
+}
+
+std::jmp_buf g_out_of_memory;
+[[noreturn]] void jump_out(mpool_t *, size_t) { std::longjmp(g_out_of_memory, 1); }
+
+// True when an allocation too big for the pool's limit left through the
+// handler's longjmp.
+bool handler_jumped(mpool_t *pool) {
+    if (setjmp(g_out_of_memory) != 0) return true;
+    mpool_alloc(pool, 1 << 20);
+    return false;
+}
+
+// Guards the misuse checks against an out-of-memory handler that longjmps
+// (allowed): the pool is not left marked as in use by the thread.
+TEST(Debug, HandlerThatLongjmpsLeavesThePoolUsableByAnotherThread) {
+    for (unsigned flags : {unsigned{MPOOL_DEBUG}, unsigned{MPOOL_DEBUG | MPOOL_CONCURRENT}}) {
+        mpool_options_t options{};
+        options.flags = flags;
+        options.limit = 64 << 10;
+        options.oom = jump_out;
+        mpool_t *pool = mpool_create_ex(nullptr, &options);
+        EXPECT_TRUE(handler_jumped(pool));
+        std::thread([pool] { EXPECT_NE(mpool_alloc(pool, 10), nullptr); }).join();
+        mpool_clear(pool);
+        mpool_destroy(pool);
+    }
+}
+
+TEST(DebugDeathTest, UserdataGetOnADestroyedPoolStops) {
+    EXPECT_DEATH(
+        {
+            mpool_t *root = debug_root();
+            mpool_t *child = mpool_create(root);
+            mpool_set_tag(child, "c");
+            mpool_destroy(child);
+            mpool_userdata_get(child, "key");
+        },
+        "mpool: mpool_userdata_get on pool \"c\", which was destroyed|AddressSanitizer|Invalid read");
 }
 
 } // namespace

@@ -247,4 +247,27 @@ TEST(Threads, EachSourceFailureWhileLanesStartIsClean) {
     }
 }
 
+// Guards decay once a lane caches blocks: draining the caches into the
+// lists must not sweep with a zero clock (which released every idle block,
+// or recursed without end with a decay of 1 ms).
+TEST(Threads, DecayWithLaneCachesKeepsRecentBlocks) {
+    for (uint64_t decay_ms : {uint64_t{1}, uint64_t{100000}}) {
+        mpool_t *root = mpool_create(nullptr);
+        mpool_allocator_t *allocator = mpool_get_allocator(root);
+        mpool_destroy(mpool_create(root));
+        std::thread([root] { mpool_destroy(mpool_create(root)); }).join(); // a second thread: lanes, a cache
+        uint64_t now = 1000;
+        mpool_allocator_set_clock(allocator, [](void *ctx) { return *static_cast<uint64_t *>(ctx); }, &now);
+        mpool_allocator_set_decay(allocator, decay_ms);
+        mpool_t *filled = mpool_create(root);
+        for (int i = 0; i < 20; ++i) mpool_alloc(filled, 3000);
+        mpool_destroy(filled);
+        size_t idle = mpool_allocator_idle_bytes(allocator);
+        EXPECT_GT(idle, 0u);
+        EXPECT_EQ(mpool_allocator_trim(allocator, SIZE_MAX), 0u) << "decay " << decay_ms; // nothing is old yet
+        EXPECT_EQ(mpool_allocator_idle_bytes(allocator), idle);
+        mpool_destroy(root);
+    }
+}
+
 } // namespace
