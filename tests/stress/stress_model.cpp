@@ -286,6 +286,8 @@ struct PoolModel {
     size_t record_bytes = 0;                // bytes_allocated from records (RecordCosts)
     size_t free_records = 0;                // killed records a registration may reuse
     uint32_t child_threads = 0;             // bit per thread that made a child here
+    unsigned creator = 0;                   // the thread that made it
+    uint32_t child_allocators = 0;          // bit per accounted allocator a child here used
     // Children may be linked in lanes, which keep idle blocks the API does not show.
     bool may_have_lanes() const { return (concurrent && child_threads != 0) || std::popcount(child_threads) >= 2; }
 };
@@ -394,6 +396,7 @@ struct Interpreter::State {
     std::map<uint32_t, unsigned char *> made_ptrs;           // allocations made by callbacks
     std::vector<std::pair<uint32_t, AllocationModel>> dying; // to verify before the real call frees them
     std::string divergence;
+    std::vector<std::pair<uint32_t, Fn>> seen;        // the callbacks of the planned call, as they came
     std::vector<std::pair<size_t, size_t>> suspended; // (source index, fail_request)
 
     // Reporting.
@@ -520,6 +523,7 @@ struct Interpreter::State {
                                            ActionKind::create_child,
                                            ActionKind::destroy,
                                            ActionKind::destroy,
+                                           ActionKind::destroy,
                                            ActionKind::clear,
                                            ActionKind::register_cleanup,
                                            ActionKind::register_pre_cleanup,
@@ -528,6 +532,13 @@ struct Interpreter::State {
                                            ActionKind::kill};
         a.kind = kinds[ops.below(sizeof kinds / sizeof kinds[0])];
         a.target = pick_relative(anchor);
+        // A cleanup that destroys a sibling while their parent is torn down
+        // is the case most likely to go wrong: make it common.
+        if (a.kind == ActionKind::destroy && ops.one_in(2)) {
+            const PoolModel &at = pool(anchor);
+            const std::vector<uint32_t> &siblings = at.parent ? pool(at.parent).children : roots;
+            a.target = siblings[ops.below(static_cast<uint32_t>(siblings.size()))];
+        }
         a.fn = ops.one_in(2) ? Fn::a : Fn::b;
         a.key = static_cast<uint8_t>(ops.below(kKeyCount));
         a.size = ops.below(200);
@@ -546,12 +557,20 @@ struct Interpreter::State {
         return a;
     }
 
+    // A thread asks for a child of `id`: the library links children per
+    // thread from then on, even when the call fails (on a limit, say).
+    void note_child_attempt(uint32_t id) {
+        if (id) pool(id).child_threads |= 1u << (thread % 32);
+    }
+
     uint32_t add_pool(PoolModel p) {
         uint32_t id = next_pool++;
+        p.creator = thread;
         if (p.parent) {
             PoolModel &parent = pool(p.parent);
             parent.children.push_back(id);
-            parent.child_threads |= 1u << (thread % 32);
+            note_child_attempt(p.parent);
+            if (p.allocator >= 0) parent.child_allocators |= 1u << p.allocator;
         } else {
             roots.push_back(id);
         }
@@ -614,7 +633,7 @@ struct Interpreter::State {
         switch (a.kind) {
         case ActionKind::none: return;
         case ActionKind::create_child: {
-            if (under_a_limit(t)) return;
+            if (under_a_limit(t) || !may_make_child_of(t)) return;
             PoolModel child;
             child.parent = t;
             child.allocator = pool(t).allocator;
@@ -753,6 +772,7 @@ struct Interpreter::State {
     }
 
     void on_hook(uint32_t hook, Fn fn) {
+        if (seen.size() < 64) seen.push_back({hook, fn});
         if (!divergence.empty()) return;
         if (!executing) {
             diverge(strf("hook %u (fn %s) called outside any call that runs callbacks", hook, fn_name(fn)));
@@ -844,6 +864,7 @@ struct Interpreter::State {
     }
 
     void begin_plan() {
+        seen.clear();
         plan.clear();
         plan_at = 0;
         dying.clear();
@@ -862,14 +883,27 @@ struct Interpreter::State {
         return true;
     }
 
+    // The plan and the callbacks that came, for a failure message.
+    std::string plan_and_callbacks() {
+        std::string out = "\nplanned callbacks (hook/fn, and what it does):";
+        for (size_t i = 0; i < plan.size() && i < 40; ++i) {
+            out += strf(" %u/%s", plan[i].hook, fn_name(plan[i].fn));
+            if (plan[i].does != ActionKind::none) out += strf("(%s %u)", action_name(plan[i].does), plan[i].target);
+        }
+        out += "\ncallbacks that came:";
+        for (auto [hook, fn] : seen) out += strf(" %u/%s", hook, fn_name(fn));
+        return out;
+    }
+
     bool end_execution(const char *call) {
         executing = false;
         resume_faults();
-        if (!divergence.empty()) return fail(std::string(call) + ": " + divergence);
+        if (!divergence.empty()) return fail(std::string(call) + ": " + divergence + plan_and_callbacks());
         if (plan_at != plan.size()) {
             const Step &s = plan[plan_at];
             return fail(strf("%s: callback %zu of %zu (hook %u, fn %s) did not run", call, plan_at + 1, plan.size(),
-                             s.hook, fn_name(s.fn)));
+                             s.hook, fn_name(s.fn)) +
+                        plan_and_callbacks());
         }
         for (auto &[id, p] : pools)
             if (!p.handle) p.handle = handle_of(id);
@@ -982,9 +1016,12 @@ struct Interpreter::State {
             size_t held = 0;
             bool lanes = false;
             for (auto &[id, p] : pools) {
-                if (p.allocator != static_cast<int>(i)) continue;
-                held += stats_of(p.handle).bytes_reserved;
-                lanes |= p.may_have_lanes();
+                // Lanes keep idle blocks of their pool's allocator, and children
+                // destroyed by another thread (with their blocks) until the
+                // lane's owner collects them.
+                if (p.may_have_lanes() && (p.allocator == static_cast<int>(i) || (p.child_allocators >> i & 1)))
+                    lanes = true;
+                if (p.allocator == static_cast<int>(i)) held += stats_of(p.handle).bytes_reserved;
             }
             size_t idle = mpool_allocator_idle_bytes(a.handle);
             size_t max_free = mpool_allocator_max_free(a.handle);
@@ -1000,11 +1037,20 @@ struct Interpreter::State {
                 ++covered.accounting_short;
                 continue;
             }
-            return fail(strf(
-                "allocator %s: its source has %zu live bytes; pools hold %zu, %zu are idle, its record is %zu "
-                "(sum %zu, %s by %zu)%s",
-                a.name, live, held, idle, a.record_bytes, accounted, live > accounted ? "short" : "over",
-                live > accounted ? live - accounted : accounted - live, lanes ? "; a pool on it may hold lanes" : ""));
+            std::string pools_on_it;
+            for (auto &[id, p] : pools)
+                if (p.allocator == static_cast<int>(i) || (p.child_allocators >> i & 1))
+                    pools_on_it += strf(" %u(%s%s%s, holds %zu)", id,
+                                        p.allocator == static_cast<int>(i) ? "on it" : "children on it",
+                                        p.concurrent ? ", concurrent" : "", p.may_have_lanes() ? ", lanes" : "",
+                                        p.allocator == static_cast<int>(i) ? stats_of(p.handle).bytes_reserved : 0);
+            return fail(
+                strf("allocator %s: its source has %zu live bytes; pools hold %zu, %zu are idle, its record is %zu "
+                     "(sum %zu, %s by %zu)%s",
+                     a.name, live, held, idle, a.record_bytes, accounted, live > accounted ? "short" : "over",
+                     live > accounted ? live - accounted : accounted - live,
+                     lanes ? "; a pool on it may hold lanes" : "") +
+                "\npools on it, or with children on it:" + pools_on_it);
         }
         return true;
     }
@@ -1077,13 +1123,24 @@ struct Interpreter::State {
 
     bool room_for_pools() { return pools.size() < config.max_pools * 2; }
 
+    // Config::mixed_creators off: this thread may make a child of `id` (0: a
+    // root) only when it made every live child there.
+    bool may_make_child_of(uint32_t id) {
+        if (config.mixed_creators) return true;
+        for (uint32_t c : id ? pool(id).children : roots)
+            if (pool(c).creator != thread) return false;
+        return true;
+    }
+
     bool op_create() {
         if (!room_for_pools()) return true;
         bool root = pools.empty() || (roots.size() < 4 && ops.one_in(8));
         uint32_t parent = root ? 0 : pick_pool();
+        if (!may_make_child_of(parent)) return true;
         note(parent);
         Before b = before(parent);
         mpool_t *parent_h = parent ? pool(parent).handle : config.base_parent;
+        note_child_attempt(parent);
         errno = 0;
         mpool_t *h;
         if (root && !config.base_parent) {
@@ -1125,6 +1182,7 @@ struct Interpreter::State {
         if (!room_for_pools()) return true;
         bool root = pools.empty() || (roots.size() < 4 && ops.one_in(6));
         uint32_t parent = root ? 0 : pick_pool();
+        if (!may_make_child_of(parent)) return true;
         mpool_t *parent_h = parent ? pool(parent).handle : config.base_parent;
         mpool_options_t o{};
         int allocator = parent ? pool(parent).allocator : config.base_parent ? -1 : 0;
@@ -1135,6 +1193,10 @@ struct Interpreter::State {
         switch (ops.below(8)) {
         case 0:
         case 1:
+            // Not for a child of the base parent: another thread may unlink it
+            // (the remote path) and give its blocks to the allocator while
+            // this interpreter's thread reads the source's counters.
+            if (root && config.base_parent) break;
             allocator = own_allocator;
             allocator_h = o.allocator = allocators[static_cast<size_t>(own_allocator)].handle;
             break;
@@ -1172,6 +1234,7 @@ struct Interpreter::State {
                 home = MPOOL_DEFAULT_BLOCK_SIZE;
         }
         Before b = before(parent);
+        note_child_attempt(parent);
         errno = 0;
         mpool_t *h = mpool_create_ex(parent_h, &o);
         if (!h) return check_enomem("mpool_create_ex", errno, b, home, has_oom, parent_h, o.limit);
@@ -1646,24 +1709,33 @@ struct Interpreter::State {
         note(id, choice);
         Before b = before(id);
         const char *before_tag = mpool_tag(m.handle);
-        std::string previous = before_tag ? before_tag : "";
-        bool had = before_tag != nullptr;
+        std::optional<std::string> previous;
+        if (before_tag) previous = before_tag;
+        size_t allocated_before = allocated_of(m.handle);
         mpool_set_tag(m.handle, choice < kTagCount ? kTags[choice] : nullptr);
         const char *now = mpool_tag(m.handle);
+        size_t added = allocated_of(m.handle) - allocated_before;
         if (choice == kTagCount) {
-            if (now) return fail("mpool_set_tag(NULL) left a tag");
+            if (now || added) return fail("mpool_set_tag(NULL) left a tag, or allocated");
             m.tag = -1;
             return check_no_oom_call("mpool_set_tag(NULL)", b) && check_pool(id);
         }
-        if (now && kept_tag(choice) == now) {
-            if (!check_no_oom_call("mpool_set_tag", b)) return false;
+        // Success or failure by what was counted, not by the text: a failure
+        // leaves the tag as it was, which may be the tag asked for.
+        size_t cost = record_costs(m.concurrent).tag[choice];
+        bool failed_call = t_oom.calls != b.oom_calls || (cost != 0 && added == 0);
+        if (!failed_call) {
+            if (!now || kept_tag(choice) != now || added != cost)
+                return fail(strf("mpool_set_tag(\"%s\"): tag \"%s\", %zu bytes counted (expected %zu)", kTags[choice],
+                                 now ? now : "(none)", added, cost));
             m.tag = static_cast<int>(choice);
-            m.record_bytes += record_costs(m.concurrent).tag[choice];
+            m.record_bytes += cost;
             return check_pool(id);
         }
         // The copy could not be had: the tag stays as it was.
         if (!check_enomem("mpool_set_tag", ENOMEM, b, 64, m.has_oom, m.handle)) return false;
-        if (!now != !had || (now && previous != now)) return fail("mpool_set_tag failed and changed the tag");
+        if (added || !now != !previous || (now && *previous != now))
+            return fail("mpool_set_tag failed and changed the tag or bytes_allocated");
         return check_pool(id);
     }
 

@@ -148,17 +148,28 @@ struct Config {
     size_t max_live_bytes = size_t{2} << 20;
     // Off: tolerate the deviations from the contract that today's library
     // is known to have, each checked as narrowly as it can be (README.md):
-    // - accounting: idle blocks cached in lanes are visible neither in
-    //   stats nor in mpool_allocator_idle_bytes, so on an allocator where a
-    //   pool may hold lanes (a MPOOL_CONCURRENT pool with children, or a
-    //   pool whose children came from several threads) the check is
-    //   live >= accounted instead of ==;
+    // - accounting: blocks held by lanes are visible neither in stats nor in
+    //   mpool_allocator_idle_bytes: a lane's cache of idle blocks, and the
+    //   blocks of a child destroyed by a thread other than the lane's owner
+    //   (queued until the owner's next create or destroy on that parent, or
+    //   the parent's clear or destroy). So for an allocator used by a pool
+    //   that may hold lanes (a MPOOL_CONCURRENT pool with children, or a
+    //   pool whose children came from several threads), or by children of
+    //   such a pool, the check is live >= accounted instead of ==;
     // - a failed mpool_userdata_set may leave a partial record counted in
     //   bytes_allocated (less than a whole record);
     // - a size over PTRDIFF_MAX on a MPOOL_CONCURRENT pool may ask the block
     //   source for one block (the calling thread's lane) before failing.
     // On: each of these is a failure.
     bool strict = false;
+    // Threaded use. True: a pool's children may come from several threads,
+    // and its teardown is checked against the contract's order (newest
+    // first, whatever thread made them). False: a thread makes a child only
+    // of a pool whose live children it made itself, so that the order of
+    // teardown does not depend on how a library links children per thread;
+    // pools still go from thread to thread, and are destroyed by threads
+    // that did not make them.
+    bool mixed_creators = true;
     // Threaded use: the interpreter's roots are children of this pool
     // (shared with other interpreters in other threads); its allocator is
     // not accounted (other threads use it). NULL: roots are real roots.
