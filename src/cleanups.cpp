@@ -97,10 +97,12 @@ int mpool_userdata_set(mpool_t *pool, const char *key, void *data, mpool_cleanup
         if (old_cleanup && (old_data != data || old_cleanup != cleanup)) old_cleanup(old_data);
         return 0;
     }
+    // The record and its key in one allocation: a failure leaves nothing behind.
     size_t key_size = std::strlen(key) + 1;
-    auto *u = static_cast<mpool__userdata *>(mpool__alloc_nonnull(pool, sizeof(mpool__userdata)));
-    char *key_copy = u ? static_cast<char *>(mpool__alloc_nonnull(pool, key_size)) : nullptr;
-    if (!key_copy) return ENOMEM;
+    if (key_size > SIZE_MAX - sizeof(mpool__userdata)) return fail_no_memory(pool, SIZE_MAX), ENOMEM;
+    auto *u = static_cast<mpool__userdata *>(mpool__alloc_nonnull(pool, sizeof(mpool__userdata) + key_size));
+    if (!u) return ENOMEM;
+    char *key_copy = reinterpret_cast<char *>(u + 1);
     std::memcpy(key_copy, key, key_size);
     u->key = key_copy;
     u->data = data;

@@ -55,6 +55,7 @@ char *alloc_in_lane(mpool_t *pool, mpool__lane *lane, size_t size, size_t alignm
 namespace mpool::detail {
 
 void *lane_alloc(mpool_t *pool, size_t size, size_t alignment) {
+    if (size > kMaxRequest) return fail_no_memory(pool, size); // before a lane is made: such sizes never reach the source
     mpool__lane *lane = my_lane(pool);
     if (!lane) return fail_no_memory(pool, size);
     // The lane is busy for the length of the allocation (debug builds, and
