@@ -145,7 +145,7 @@ void lane_unlink(mpool__lane *lane, mpool_t *child, mpool__block *chain, uint8_t
     allocator_give(allocator, chain);
 }
 
-mpool_t *lanes_newest_child(const mpool_t *parent) {
+mpool_t *lanes_newest_child_slow(const mpool_t *parent) {
     mpool_t *newest = nullptr;
     for (mpool__lane *lane = first_lane(parent); lane; lane = lane->next) {
         std::lock_guard guard(lane->cache.lock);

@@ -108,8 +108,13 @@ void lane_unlink(mpool__lane *lane, mpool_t *child, mpool__block *chain, uint8_t
 // The first lane of a parent, or NULL when it has none.
 mpool__lane *first_lane(const mpool_t *parent);
 
-// The newest child on the parent's lanes (largest birth), or NULL.
-mpool_t *lanes_newest_child(const mpool_t *parent);
+// The newest child on the parent's lanes (largest birth), or NULL. Inline:
+// a parent without lanes costs a load.
+mpool_t *lanes_newest_child_slow(const mpool_t *parent);
+inline mpool_t *lanes_newest_child(const mpool_t *parent) {
+    uintptr_t word = parent->lanes.load(std::memory_order_acquire);
+    return word != 0 && (word & 1u) == 0 ? lanes_newest_child_slow(parent) : nullptr;
+}
 
 // The first child on lanes after `lane` (NULL: from the first lane), or
 // NULL: walks every child of a parent, for statistics.

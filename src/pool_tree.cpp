@@ -65,7 +65,10 @@ int plan_create(mpool_t *parent, const mpool_options_t *options, CreatePlan *pla
     unsigned flags = options ? options->flags : 0;
     if ((flags & ~(MPOOL_CONCURRENT | MPOOL_DEBUG)) != 0) return EINVAL;
     if (flags & MPOOL_CONCURRENT) plan->flags |= kConcurrent;
-    plan->flags |= check_flags(parent, flags);
+    // The checkers' modes are decided once, so a child of a pool that is not
+    // checked is not checked either, unless it asks for debug mode.
+    if (!parent || (flags & MPOOL_DEBUG) || (parent->flags & (kChecked | kDebug)))
+        plan->flags |= check_flags(parent, flags);
     if (options && options->limit) plan->flags |= kHasLimit;
     if (options && options->oom) plan->flags |= kHasHandler;
     plan->limit = options ? options->limit : 0;
@@ -140,22 +143,46 @@ mpool_t *build_pool(mpool__block *home, mpool_t *parent, const CreatePlan &plan,
     } else if (plan.tag) {
         place_tag(pool, plan.tag, plan.tag_length);
     }
-    check_pool_made(pool);
+    // Valgrind's mempool for a checked pool; and any pool made at the address
+    // of a quarantined debug pool takes it out of the quarantine.
+    if ((plan.flags & kChecked) || g_quarantined.load(std::memory_order_relaxed) != 0) check_pool_made(pool);
     return pool;
 }
 
 // Step 4: links the child under its parent and updates the estimate.
+void link_on_own_list_locked(mpool_t *parent, mpool_t *pool) {
+    home_block(pool)->next = nullptr; // the own list: see lane_of()
+    parent->child_sizing.store(sizing_after_create(parent->child_sizing.load(std::memory_order_relaxed)),
+                               std::memory_order_relaxed);
+    push_child(&parent->first_child, pool);
+}
+
 void link_child(mpool_t *parent, mpool_t *pool, const CreatePlan &plan) {
     if (plan.lane) {
         plan.lane->child_sizing = sizing_after_create(plan.lane->child_sizing);
         lane_link(plan.lane, pool);
         return;
     }
-    home_block(pool)->next = nullptr; // the own list: see lane_of()
-    parent->child_sizing.store(sizing_after_create(parent->child_sizing.load(std::memory_order_relaxed)),
-                               std::memory_order_relaxed);
     std::lock_guard guard(parent->allocator->lock);
-    push_child(&parent->first_child, pool);
+    link_on_own_list_locked(parent, pool);
+}
+
+// The usual child: made by the one thread that makes its parent's children,
+// on the parent's allocator, with no limit anywhere. Its block is taken and
+// it is linked under one acquisition of the allocator's lock. NULL when the
+// block cannot be had.
+mpool_t *create_plain_child(mpool_t *parent, const CreatePlan &plan, const mpool_options_t *options) {
+    std::lock_guard guard(plan.allocator->lock);
+    mpool__block *home = allocator_take_locked(plan.allocator, plan.wanted, plan.wanted);
+    if (!home) return nullptr;
+    mpool_t *pool = build_pool(home, parent, plan, options);
+    link_on_own_list_locked(parent, pool);
+    return pool;
+}
+
+bool is_plain_child(const mpool_t *parent, const CreatePlan &plan) {
+    return parent && plan.link == child_link::own_list && plan.allocator == parent->allocator && !parent->limiter &&
+           plan.limit == 0;
 }
 
 // After a reset, puts the tag (saved before it) back at the start of the
@@ -211,7 +238,7 @@ void unlink_from_own_list(mpool_t *parent, mpool_t *pool, mpool_allocator *alloc
 namespace mpool::detail {
 
 void free_pool(mpool_t *pool) {
-    check_pool_freed(pool);
+    if (is_checked(pool)) check_pool_freed(pool);
     mpool_t *parent = pool->parent;
     mpool__block *home = home_block(pool);
     mpool__lane *lane = parent ? lane_of(pool) : nullptr;
@@ -270,6 +297,10 @@ mpool_t *mpool_create_ex(mpool_t *parent, const mpool_options_t *options) {
     if (!plan.allocator) {
         if (!(plan.allocator = mpool_allocator_create(nullptr))) return fail_create(parent, options, plan.wanted);
         plan.flags |= kOwnsAllocator;
+    }
+    if (is_plain_child(parent, plan)) {
+        mpool_t *pool = create_plain_child(parent, plan, options);
+        return pool ? pool : fail_create(parent, options, plan.wanted);
     }
     mpool__block *home = take_home(parent, plan);
     if (home && plan.link == child_link::new_lane && !(plan.lane = lane_make(parent))) {

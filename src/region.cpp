@@ -26,19 +26,6 @@ size_t real_room(const mpool__region *r) {
     return r->current ? static_cast<size_t>(block_end(r->current) - r->cursor.ptr) : 0;
 }
 
-// Sets the window's end from the cursor: the block's end, or kWindow on;
-// no room at all in a checked region (every allocation comes here).
-void set_window(mpool__region *r) {
-    if (r->checked) {
-        r->cursor.end = r->cursor.ptr;
-        return;
-    }
-    char *end = block_end(r->current);
-    r->cursor.end = static_cast<size_t>(end - r->cursor.ptr) > kWindow ? r->cursor.ptr + kWindow : end;
-}
-
-// Bytes a checked region leaves inaccessible at the start of each block.
-size_t lead_of(const mpool__region *r) { return r->checked ? kRedzone : 0; }
 
 char *alloc_large(mpool__region *r, mpool_t *owner, size_t span, size_t alignment) {
     size_t block_size = kBlockHeader + lead_of(r) + (alignment - kAlign) + span; // cannot wrap: span <= kMaxRequest + 2 * MPOOL_MAX_ALIGNMENT
@@ -76,13 +63,6 @@ char *alloc_in_new_block(mpool__region *r, mpool_t *owner, mpool__block *home, s
 }
 
 } // namespace
-
-void region_start(mpool__region *r, mpool__block *b, char *from) {
-    r->current = b;
-    char *end = block_end(b);
-    r->cursor.ptr = static_cast<size_t>(end - from) > lead_of(r) ? from + lead_of(r) : end;
-    set_window(r);
-}
 
 void *region_alloc(mpool__region *r, mpool_t *owner, mpool__block *home, size_t size, size_t alignment) {
     if (alignment == kAlign && !r->checked)

@@ -6,6 +6,7 @@
 #define MPOOL_SRC_REGION_HPP
 
 #include "block.hpp"
+#include "checks.hpp"
 
 struct mpool_pool;
 
@@ -49,8 +50,29 @@ inline char *region_bump_past_window(mpool__region *r, size_t size) {
     return result;
 }
 
-// Makes b current with the cursor at `from` (aligned, inside b's payload).
-void region_start(mpool__region *r, mpool__block *b, char *from);
+// Bytes a checked region leaves inaccessible at the start of each block.
+inline size_t lead_of(const mpool__region *r) { return r->checked ? kRedzone : 0; }
+
+// Sets the window's end from the cursor: the block's end, or kWindow on;
+// no room at all in a checked region (every allocation comes here).
+inline void set_window(mpool__region *r) {
+    if (r->checked) {
+        r->cursor.end = r->cursor.ptr;
+        return;
+    }
+    char *end = block_end(r->current);
+    r->cursor.end = static_cast<size_t>(end - r->cursor.ptr) > kWindow ? r->cursor.ptr + kWindow : end;
+}
+
+// Makes b current with the cursor at `from` (aligned, inside b's payload),
+// past the block's lead in a checked region.
+inline void region_start(mpool__region *r, mpool__block *b, char *from) {
+    r->current = b;
+    char *end = block_end(b);
+    r->cursor.ptr = static_cast<size_t>(end - from) > lead_of(r) ? from + lead_of(r) : end;
+    set_window(r);
+}
+
 
 // The allocation that the inline path did not take: `size` bytes aligned to
 // `alignment` (a power of two from MPOOL_ALIGNMENT to MPOOL_MAX_ALIGNMENT),

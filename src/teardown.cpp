@@ -84,15 +84,8 @@ void begin(mpool_t *pool, pool_state state) {
     pool->step = teardown_step::pre_cleanups;
 }
 
-} // namespace
-
-namespace mpool::detail {
-
-void teardown(mpool_t *top, teardown_end end) {
-    check_not_destroyed(top, end == teardown_end::clear ? "mpool_clear" : "mpool_destroy");
-    if (top->state != pool_state::live) return; // its teardown is running further up the stack
-    bool entered = is_debug(top) && check_enter(top);
-    begin(top, end == teardown_end::clear ? pool_state::clearing : pool_state::destroying);
+// The teardown of `top`'s cleanups and descendants, down and back up.
+void walk(mpool_t *top) {
     mpool_t *pool = top;
     for (;;) {
         mpool_t *next = step(pool);
@@ -104,11 +97,23 @@ void teardown(mpool_t *top, teardown_end end) {
             pool = next;
             continue;
         }
-        if (pool == top) break;
+        if (pool == top) return;
         mpool_t *parent = pool->parent;
         free_pool(pool);
         pool = parent;
     }
+}
+
+} // namespace
+
+namespace mpool::detail {
+
+void teardown(mpool_t *top, teardown_end end) {
+    check_not_destroyed(top, end == teardown_end::clear ? "mpool_clear" : "mpool_destroy");
+    if (top->state != pool_state::live) return; // its teardown is running further up the stack
+    bool entered = is_debug(top) && check_enter(top);
+    begin(top, end == teardown_end::clear ? pool_state::clearing : pool_state::destroying);
+    if (has_work(top)) walk(top); // a pool with nothing to run (a typical request) goes straight on
     if (end == teardown_end::clear) {
         reset_pool(top);
         top->state = pool_state::live;
