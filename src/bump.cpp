@@ -24,14 +24,36 @@ void reset_cursor_to_home(mpool_t *pool) {
 
 } // namespace mpool::detail
 
+namespace {
+
+// Every case but the two common ones.
+[[gnu::noinline]] void *alloc_slow(mpool_t *pool, size_t size) {
+    check_not_destroyed(pool, "mpool_alloc");
+    return pool_alloc(pool, size, kAlign);
+}
+
+// A plain pool: the window moves on, or the request takes the slow path.
+[[gnu::noinline]] void *move_window_or_slow(mpool_t *pool, size_t size) {
+    if (void *result = region_bump_past_window(&pool->region, size)) return result;
+    return alloc_slow(pool, size);
+}
+
+} // namespace
+
 extern "C" {
 
 void *mpool__alloc_slow(mpool_t *pool, size_t size) {
     if (!pool) return fail_invalid();
-    check_not_destroyed(pool, "mpool_alloc"); // before anything of the pool is read
-    if (!(pool->flags & (kChecked | kConcurrent))) // the common case, cheaply: the window moves on
-        if (void *result = region_bump_past_window(&pool->region, size)) return result;
-    return pool_alloc(pool, size, kAlign);
+    // The common cases first, cheaply (no debug pool was ever destroyed, so
+    // the pool's header may be read): a concurrent pool's thread lane, and
+    // a plain pool whose window moves on.
+    // Tail calls only, so that this function needs no frame.
+    if (g_quarantined.load(std::memory_order_relaxed) == 0) {
+        uint8_t flags = pool->flags & (kChecked | kConcurrent | kDebug);
+        if (flags == kConcurrent) return lane_alloc_default(pool, size);
+        if (flags == 0) return move_window_or_slow(pool, size);
+    }
+    return alloc_slow(pool, size);
 }
 
 void *(mpool_alloc)(mpool_t *pool, size_t size) { return mpool__alloc_inline(pool, size); }

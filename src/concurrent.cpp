@@ -68,6 +68,22 @@ void *lane_alloc(mpool_t *pool, size_t size, size_t alignment) {
     return result ? result : fail_no_memory(pool, size);
 }
 
+void *lane_alloc_default(mpool_t *pool, size_t size) {
+    if (!kDebugBuild && size - 1 < kWindow) { // debug builds mark the lane busy: lane_alloc
+        if (mpool__lane *lane = my_lane(pool)) {
+            mpool__region *r = &lane->region;
+            char *result = r->cursor.ptr;
+            if (size - 1 < static_cast<size_t>(r->cursor.end - result)) { // as the inline fast path
+                r->cursor.ptr = result + ((size - 1) | (kAlign - 1)) + 1;
+                r->cursor.requested += size;
+                return result;
+            }
+            if (char *moved_on = region_bump_past_window(r, size)) return moved_on;
+        }
+    }
+    return lane_alloc(pool, size, kAlign);
+}
+
 void lanes_reset(mpool_t *pool) {
     for (mpool__lane *lane = first_lane(pool); lane; lane = lane->next)
         region_reset(&lane->region, pool, nullptr, nullptr, true);

@@ -161,6 +161,10 @@ void lanes_release(mpool_t *parent);
 // Allocates from the calling thread's lane of a concurrent pool.
 void *lane_alloc(mpool_t *pool, size_t size, size_t alignment);
 
+// lane_alloc() with the default alignment, for a pool that is neither
+// checked nor in debug mode: the lane's cursor is bumped first.
+void *lane_alloc_default(mpool_t *pool, size_t size);
+
 // Clear of a concurrent pool: every lane's region is reset, keeping the
 // blocks it used as spares.
 void lanes_reset(mpool_t *pool);
