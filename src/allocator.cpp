@@ -41,14 +41,15 @@ mpool__block **free_list_for(mpool_allocator *a, size_t size) {
     return is_class_size(size) ? &a->class_free[class_index(size)] : &a->odd_free;
 }
 
-// Adds n to `reserved` when that keeps it within max_free.
+// Adds n to `reserved` when that keeps it within max_free: one atomic add,
+// undone when it went past (two threads racing for the last bytes may then
+// both fail; a block that fails is given to the source, never kept).
 bool try_reserve(mpool_allocator *a, size_t n) {
-    size_t current = a->reserved.load(std::memory_order_relaxed);
-    do {
-        size_t most = a->max_free.load(std::memory_order_relaxed);
-        if (current > most || n > most - current) return false;
-    } while (!a->reserved.compare_exchange_weak(current, current + n, std::memory_order_relaxed));
-    return true;
+    size_t before = a->reserved.fetch_add(n, std::memory_order_relaxed);
+    size_t most = a->max_free.load(std::memory_order_relaxed);
+    if (before <= most && n <= most - before) return true;
+    a->reserved.fetch_sub(n, std::memory_order_relaxed);
+    return false;
 }
 
 void unreserve(mpool_allocator *a, size_t n) { a->reserved.fetch_sub(n, std::memory_order_relaxed); }

@@ -17,10 +17,6 @@ void *pool_alloc(mpool_t *pool, size_t size, size_t alignment) {
     return result ? result : fail_no_memory(pool, size);
 }
 
-void reset_cursor_to_home(mpool_t *pool) {
-    region_start(&pool->region, home_block(pool), home_start(pool));
-    if (is_concurrent(pool)) pool->region.cursor.end = pool->region.cursor.ptr; // the inline fast path always misses
-}
 
 } // namespace mpool::detail
 

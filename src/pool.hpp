@@ -9,6 +9,7 @@
 #include "check.hpp"
 #include "checks.hpp"
 #include "region.hpp"
+#include "sizing.hpp"
 
 // A registered cleanup; lives in the pool's own memory.
 struct mpool__cleanup {
@@ -48,13 +49,6 @@ enum pool_flag : uint8_t {
     kConcurrent = 8,    // MPOOL_CONCURRENT: threads allocate in lanes (lanes.hpp)
     kChecked = 16,      // allocations are laid out with redzones for the checkers (checks.hpp)
     kDebug = 32,        // debug mode: records, canaries, misuse checks; an mpool__debug record follows the others
-};
-
-// A decaying estimate of what a parent's children use, packed in 32 bits
-// so that it is read and written as one atomic. Units of kAlign bytes.
-struct child_sizing {
-    uint16_t need; // decaying maximum of what children filled (decays on each create and each destroy)
-    uint16_t last; // what the last destroyed child filled: one outlier is believed only when the next one agrees
 };
 
 } // namespace mpool::detail
@@ -212,15 +206,6 @@ void *fail_no_memory(mpool_t *pool, size_t size);
 // Sets errno to EINVAL and returns NULL.
 void *fail_invalid();
 
-// --- sizing.cpp: how big a new child's first block is.
-
-// The home block size the estimate asks for (0: no estimate yet).
-size_t sizing_wanted(uint32_t packed);
-// The estimate after a child is created (it decays, so that children that
-// never end do not keep it high) or destroyed having filled `used` bytes.
-uint32_t sizing_after_create(uint32_t packed);
-uint32_t sizing_after_destroy(uint32_t packed, size_t used);
-
 // --- bump.cpp
 
 // Allocation in the pool (plain or concurrent) beyond the inline path.
@@ -228,7 +213,10 @@ void *pool_alloc(mpool_t *pool, size_t size, size_t alignment);
 
 // Points the cursor at the start of the home block's free space (for a
 // concurrent pool, an empty cursor: the inline path always misses).
-void reset_cursor_to_home(mpool_t *pool);
+inline void reset_cursor_to_home(mpool_t *pool) {
+    region_start(&pool->region, home_block(pool), home_start(pool));
+    if (is_concurrent(pool)) pool->region.cursor.end = pool->region.cursor.ptr;
+}
 
 // --- teardown.cpp: clear and destroy, without recursion.
 
@@ -257,7 +245,12 @@ void retire_home(mpool__block *home, uint8_t flags);
 // --- validate.cpp
 
 // Debug builds: checks the pool's structure (region, records, child links).
+// Release builds: nothing, not even a call.
+#ifndef NDEBUG
 void pool_validate(const mpool_t *pool);
+#else
+inline void pool_validate(const mpool_t *) {}
+#endif
 
 } // namespace mpool::detail
 

@@ -12,8 +12,8 @@ void fatal(const char *message) {
     std::abort();
 }
 
-void pool_validate(const mpool_t *pool) {
 #ifndef NDEBUG
+void pool_validate(const mpool_t *pool) {
     MPOOL_ASSERT(pool->state == pool_state::live || pool->state == pool_state::clearing ||
                      pool->state == pool_state::destroying,
                  "a pool in use is not destroyed");
@@ -29,9 +29,7 @@ void pool_validate(const mpool_t *pool) {
         MPOOL_ASSERT(child->parent == pool && lane_of(child) == nullptr, "the own list holds this pool's children");
         MPOOL_ASSERT(!child->next_sibling || child->next_sibling->prev_sibling == child, "sibling links agree");
     }
-#else
-    (void)pool;
-#endif
 }
+#endif
 
 } // namespace mpool::detail
