@@ -91,7 +91,7 @@ uint64_t &idle_since(mpool__block *b) {
 
 // Puts a chain of blocks in the lists, each idle since `now`, while
 // max_free allows; gives the rest to the source. No sweep.
-void keep_locked(mpool_allocator *a, mpool__block *chain, uint64_t now) {
+inline void keep_locked(mpool_allocator *a, mpool__block *chain, uint64_t now) {
     while (chain) {
         mpool__block *b = chain;
         chain = b->next;

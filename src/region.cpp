@@ -122,13 +122,6 @@ mpool__block *region_take_blocks(mpool__region *r, const mpool__block *home) {
     return chain;
 }
 
-size_t region_filled_bytes(const mpool__region *r, const mpool__block *home) {
-    size_t filled = home ? home->size : 0;
-    if (r->current && r->current != home) filled += r->current->size;
-    for (const mpool__block *b = r->used; b; b = b->next) filled += b->size;
-    return filled - real_room(r);
-}
-
 void region_add_stats(const mpool__region *r, const mpool__block *home, mpool_stats_t *out) {
     if (r->current && r->current != home) {
         out->blocks += 1;

@@ -94,7 +94,12 @@ mpool__block *region_take_blocks(mpool__region *r, const mpool__block *home);
 
 // Bytes of ordinary blocks the region has filled since the last reset,
 // `home` included: what a pool like it will need.
-size_t region_filled_bytes(const mpool__region *r, const mpool__block *home);
+inline size_t region_filled_bytes(const mpool__region *r, const mpool__block *home) {
+    size_t filled = home ? home->size : 0;
+    if (r->current && r->current != home) filled += r->current->size;
+    for (const mpool__block *b = r->used; b; b = b->next) filled += b->size;
+    return filled - (r->current ? static_cast<size_t>(block_end(r->current) - r->cursor.ptr) : 0);
+}
 
 // Adds the region's blocks (home excluded) to statistics.
 void region_add_stats(const mpool__region *r, const mpool__block *home, mpool_stats_t *out);
