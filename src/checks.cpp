@@ -229,8 +229,7 @@ void check_blocks_retired(bool fill, mpool__block *b, const char *from, bool cha
     }
 }
 
-void check_on_alloc(mpool_t *owner, char *p, size_t size, size_t rounded) {
-    (void)rounded;
+void check_on_alloc(mpool_t *owner, char *p, size_t size) {
 #ifdef MPOOL_HAVE_VALGRIND
     if (checks().valgrind) VALGRIND_MEMPOOL_ALLOC(owner, p, size);
 #endif

@@ -70,8 +70,8 @@ void check_block_taken(mpool__block *b, const char *from);
 // `fill` (debug mode), then made inaccessible. The whole chain when `chain`.
 void check_blocks_retired(bool fill, mpool__block *b, const char *from, bool chain);
 
-// A checked allocation of `size` bytes at p (rounded: its rounded size).
-void check_on_alloc(mpool_pool *owner, char *p, size_t size, size_t rounded);
+// A checked allocation of `size` bytes at p.
+void check_on_alloc(mpool_pool *owner, char *p, size_t size);
 
 // mpool_realloc in a checked pool: shrunk in place, or moved away from p.
 void check_on_shrink(mpool_pool *owner, char *p, size_t old_size, size_t new_size);

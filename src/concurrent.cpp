@@ -38,15 +38,8 @@ constexpr bool kDebugBuild = false;
 // The allocation itself, in the lane's region.
 char *alloc_in_lane(mpool_t *pool, mpool__lane *lane, size_t size, size_t alignment) {
     mpool__region *r = &lane->region;
-    if (alignment == kAlign) { // as the inline fast path: sizes 1 to the room fit once rounded
-        char *result = r->cursor.ptr;
-        size_t size_less_one = size - 1;
-        if (size_less_one < static_cast<size_t>(r->cursor.end - result)) {
-            r->cursor.ptr = result + (size_less_one | (kAlign - 1)) + 1;
-            r->cursor.requested += size;
-            return result;
-        }
-    }
+    if (alignment == kAlign)
+        if (char *result = region_bump(r, size)) return result;
     return static_cast<char *>(region_alloc(r, pool, nullptr, size, alignment));
 }
 
@@ -71,14 +64,8 @@ void *lane_alloc(mpool_t *pool, size_t size, size_t alignment) {
 void *lane_alloc_default(mpool_t *pool, size_t size) {
     if (!kDebugBuild && size - 1 < kWindow) { // debug builds mark the lane busy: lane_alloc
         if (mpool__lane *lane = my_lane(pool)) {
-            mpool__region *r = &lane->region;
-            char *result = r->cursor.ptr;
-            if (size - 1 < static_cast<size_t>(r->cursor.end - result)) { // as the inline fast path
-                r->cursor.ptr = result + ((size - 1) | (kAlign - 1)) + 1;
-                r->cursor.requested += size;
-                return result;
-            }
-            if (char *moved_on = region_bump_past_window(r, size)) return moved_on;
+            if (char *result = region_bump(&lane->region, size)) return result;
+            if (char *result = region_bump_past_window(&lane->region, size)) return result;
         }
     }
     return lane_alloc(pool, size, kAlign);

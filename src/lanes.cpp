@@ -26,8 +26,6 @@ mpool__lanes_thread *this_thread() { return &t_lanes; }
 // An odd word that stands for the calling thread in a parent's `lanes`.
 uintptr_t thread_marker() { return reinterpret_cast<uintptr_t>(this_thread()) | 1u; }
 
-mpool__lane *lane_list(uintptr_t word) { return (word & 1u) ? nullptr : reinterpret_cast<mpool__lane *>(word); }
-
 void claim_locked(mpool__lane *lane, mpool__lanes_thread *me) {
     lane->owner.store(me, std::memory_order_release);
     lane->owner_next = me->owned;
@@ -75,8 +73,6 @@ mpool__lanes_thread::~mpool__lanes_thread() {
 }
 
 namespace mpool::detail {
-
-mpool__lane *first_lane(const mpool_t *parent) { return lane_list(parent->lanes.load(std::memory_order_acquire)); }
 
 child_link lane_choose(mpool_t *parent, mpool__lane **lane) {
     uintptr_t word = parent->lanes.load(std::memory_order_acquire);

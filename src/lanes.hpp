@@ -105,15 +105,20 @@ void lane_link(mpool__lane *lane, mpool_t *child);
 // used the parent's allocator, else to the child's allocator.
 void lane_unlink(mpool__lane *lane, mpool_t *child, mpool__block *chain, uint8_t flags);
 
+// The lanes a `lanes` word points to (the newest first), or NULL for 0 and
+// for a thread marker.
+inline mpool__lane *lane_list(uintptr_t word) {
+    return (word & 1u) ? nullptr : reinterpret_cast<mpool__lane *>(word);
+}
+
 // The first lane of a parent, or NULL when it has none.
-mpool__lane *first_lane(const mpool_t *parent);
+inline mpool__lane *first_lane(const mpool_t *parent) { return lane_list(parent->lanes.load(std::memory_order_acquire)); }
 
 // The newest child on the parent's lanes (largest birth), or NULL. Inline:
 // a parent without lanes costs a load.
 mpool_t *lanes_newest_child_slow(const mpool_t *parent);
 inline mpool_t *lanes_newest_child(const mpool_t *parent) {
-    uintptr_t word = parent->lanes.load(std::memory_order_acquire);
-    return word != 0 && (word & 1u) == 0 ? lanes_newest_child_slow(parent) : nullptr;
+    return first_lane(parent) ? lanes_newest_child_slow(parent) : nullptr;
 }
 
 // The first child on lanes after `lane` (NULL: from the first lane), or

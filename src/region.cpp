@@ -80,7 +80,7 @@ void *region_alloc(mpool__region *r, mpool_t *owner, mpool__block *home, size_t 
         result = alloc_in_new_block(r, owner, home, span, alignment);
     }
     if (!result) return nullptr;
-    if (r->checked) check_on_alloc(owner, result, size, rounded);
+    if (r->checked) check_on_alloc(owner, result, size);
     r->cursor.requested += size;
     return result;
 }

@@ -34,6 +34,18 @@ namespace mpool::detail {
 inline constexpr size_t kWindow = MPOOL_LARGE_THRESHOLD;
 static_assert(kWindow % MPOOL_ALIGNMENT == 0, "the window keeps the room a multiple of the alignment");
 
+// The inline fast path of mpool.h on a region's cursor (a lane's, in a
+// concurrent pool): sizes 1 to the room fit once rounded, since the room is
+// a multiple of MPOOL_ALIGNMENT. NULL when the request does not fit.
+inline char *region_bump(mpool__region *r, size_t size) {
+    char *result = r->cursor.ptr;
+    size_t size_less_one = size - 1;
+    if (size_less_one >= static_cast<size_t>(r->cursor.end - result)) return nullptr;
+    r->cursor.ptr = result + (size_less_one | (kAlign - 1)) + 1;
+    r->cursor.requested += size;
+    return result;
+}
+
 // The common way out of the inline path: the window is used up, the block
 // is not. Bumps past a default-aligned request of 1 to kWindow bytes and
 // moves the window on, or returns NULL (then region_alloc() decides). Not
