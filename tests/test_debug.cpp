@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <csetjmp>
+#include <latch>
 #include <cstring>
 #include <thread>
 #include <vector>
@@ -209,9 +210,11 @@ TEST(Debug, ConcurrentDebugPoolReallocsFromManyThreads) {
     options.flags = MPOOL_CONCURRENT | MPOOL_DEBUG;
     mpool_t *pool = mpool_create_ex(nullptr, &options);
     std::vector<std::thread> threads;
+    std::latch start(3); // all at once: the table is appended to while it is searched
     for (int t = 0; t < 3; ++t)
-        threads.emplace_back([pool] {
-            for (int i = 0; i < 200; ++i) {
+        threads.emplace_back([pool, &start] {
+            start.arrive_and_wait();
+            for (int i = 0; i < 2000; ++i) {
                 char *p = static_cast<char *>(mpool_alloc(pool, 24));
                 std::memset(p, 'a', 24);
                 p = static_cast<char *>(mpool_realloc(pool, p, 24, 48));
