@@ -16,6 +16,7 @@ struct mpool__cleanup {
     mpool__cleanup *next; // registered before this one (runs after it)
     void *data;           // argument for fn
     mpool_cleanup_fn fn;  // what to call
+    uint32_t tick;        // the annex's tick when registered: newer than a mark or not (scopes.cpp)
 };
 
 // A userdata entry; lives in the pool's own memory, its key too.
@@ -24,6 +25,20 @@ struct mpool__userdata {
     const char *key;          // copy of the key
     void *data;               // the value
     mpool_cleanup_fn cleanup; // run on the value when the pool is cleared; may be NULL
+    uint32_t tick;            // the annex's tick when added
+};
+
+// What a pool runs at teardown, kept out of the header: most pools (a
+// typical request) register nothing, so the record is made in the pool's
+// own memory on the first registration and goes with that memory at clear.
+// In a concurrent pool, threads may make it at once: the first published
+// wins (cleanups.cpp).
+struct mpool__annex {
+    mpool__cleanup *cleanups;      // run after children go; newest first
+    mpool__cleanup *pre_cleanups;  // run before children go; newest first
+    mpool__cleanup *free_cleanups; // killed records, reused by the next registration
+    mpool__userdata *userdata;     // newest first
+    uint32_t ticks;                // one per registration: orders records against marks
 };
 
 namespace mpool::detail {
@@ -69,10 +84,7 @@ struct mpool_pool {
     mpool_pool *first_child;              // own list: newest child made before lanes started; guarded by allocator->lock
     mpool_pool *next_sibling;             // older sibling in the same list (own list or a lane's); guarded by that list's lock
     mpool_pool *prev_sibling;             // newer sibling, likewise
-    mpool__cleanup *cleanups;             // run after children go; newest first
-    mpool__cleanup *pre_cleanups;         // run before children go; newest first
-    mpool__cleanup *free_cleanups;        // killed records, reused by the next registration
-    mpool__userdata *userdata;            // newest first
+    mpool__annex *annex;                  // cleanups and userdata; NULL until the first registration since the last clear
     const char *tag;                      // copy in pool memory (or in the concurrent record), or NULL
     mpool_pool *limiter;                  // nearest pool (this one or an ancestor) with a limit, or NULL
     std::atomic<uintptr_t> lanes;         // how children are linked: see lanes.hpp
@@ -216,6 +228,20 @@ void *pool_alloc(mpool_t *pool, size_t size, size_t alignment);
 inline void reset_cursor_to_home(mpool_t *pool) {
     region_start(&pool->region, home_block(pool), home_start(pool));
     if (is_concurrent(pool)) pool->region.cursor.end = pool->region.cursor.ptr;
+}
+
+// --- cleanups.cpp
+
+// `size` bytes of the pool's memory for a record, and the pool's annex in
+// *annex: when the pool has none yet, it is made in the same allocation, so
+// that a failure leaves nothing behind. NULL when the memory cannot be had
+// (errno set and the handler called).
+void *alloc_with_annex(mpool_t *pool, size_t size, mpool__annex **annex);
+
+// The annex as it is now (NULL when none), read with acquire ordering: in a
+// concurrent pool, another thread may have just published it.
+inline mpool__annex *annex_of(const mpool_t *pool) {
+    return std::atomic_ref<mpool__annex *>(const_cast<mpool_t *>(pool)->annex).load(std::memory_order_acquire);
 }
 
 // --- teardown.cpp: clear and destroy, without recursion.

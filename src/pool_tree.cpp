@@ -276,7 +276,7 @@ void reset_pool(mpool_t *pool) {
     if (is_concurrent(pool)) lanes_reset(pool);
     region_reset(&pool->region, pool, home_block(pool), home_start(pool), true);
     if (is_concurrent(pool)) pool->region.cursor.end = pool->region.cursor.ptr;
-    pool->free_cleanups = nullptr; // their memory went with the reset
+    pool->annex = nullptr; // its memory went with the reset (the teardown left its lists empty)
     if (keep_tag) restore_tag(pool, saved_tag, tag_length);
 }
 
