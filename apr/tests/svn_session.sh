@@ -72,6 +72,13 @@ run() {
   esac
   if [ $measure = 1 ]; then prefix=(/usr/bin/time -f "%e %M" -a -o "$dir/time" "${prefix[@]}"); fi
   step=$((step + 1))
+  # The command's name for the figures: the program and its subcommand.
+  local label="$1" arg skip=0
+  for arg in "${@:2}"; do
+    if [ $skip = 1 ]; then skip=0; continue; fi
+    case "$arg" in --config-dir) skip=1 ;; -*) ;; *) label="$label $arg"; break ;; esac
+  done
+  echo "$label" >>"$dir/labels"
   (cd "$dir" && "${prefix[@]}" "$@" <"$input" >"$out" 2>"$dir/err")
   local status=$?
   if [ "$mode" != stock ]; then
@@ -171,8 +178,7 @@ fi
 if [ $measure = 1 ]; then
   echo
   echo "GNU time -f \"%e %M\" per command: elapsed s and peak RSS KiB, stock APR | mpool"
-  paste -d' ' <(grep '^\$ ' "$work/stock.transcript" | cut -c3- | awk '{print $1, $2}') \
-    "$work/stock/time" "$work/$other/time" |
+  paste -d' ' "$work/stock/labels" "$work/stock/time" "$work/$other/time" |
     awk '{ printf "  %-16s %7.2f %8d | %7.2f %8d\n", $1" "$2, $3, $4, $5, $6; ts += $3; tm += $5;
            if ($4 > rs) rs = $4; if ($6 > rm) rm = $6 }
          END { printf "  %-16s %7.2f %8d | %7.2f %8d   (total time, largest peak RSS)\n", "session", ts, rs, tm, rm }'
