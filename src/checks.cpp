@@ -326,6 +326,24 @@ void check_pool_freed(mpool_t *pool) {
     if (g_quarantined.load(std::memory_order_relaxed) < kQuarantine) g_quarantined.fetch_add(1, std::memory_order_relaxed);
 }
 
+check_position check_mark(const mpool_t *pool) {
+    if (!is_debug(pool)) return {nullptr, 0};
+    const mpool__alloc_table *t = debug_of(pool)->table;
+    return {t, t ? t->count : 0};
+}
+
+void check_rewind(mpool_t *pool, check_position at) {
+    if (!is_debug(pool)) return;
+    stop_on_overrun(pool);
+    mpool__debug *d = debug_of(pool);
+    while (d->table && d->table != at.chunk) {
+        mpool__alloc_table *t = d->table;
+        d->table = t->older;
+        std::free(t);
+    }
+    if (d->table) d->table->count = at.count;
+}
+
 void check_not_destroyed_slow(const mpool_t *pool, const char *call) {
     if (!pool) return;
     for (destroyed_pool &entry : g_quarantine)

@@ -103,6 +103,16 @@ inline void check_not_destroyed(const mpool_pool *pool, const char *call) {
 bool check_enter(mpool_pool *pool);
 void check_leave(mpool_pool *pool, bool entered);
 
+// Debug mode: where the pool's table of allocations stands, for a mark; and
+// a rewind to it: the canaries are checked (the program stops on damage),
+// and the allocations made since are forgotten.
+struct check_position {
+    const void *chunk;
+    size_t count;
+};
+check_position check_mark(const mpool_pool *pool);
+void check_rewind(mpool_pool *pool, check_position at);
+
 // mpool_check(): 0, or EFAULT after printing what is wrong.
 int check_subtree(const mpool_pool *pool);
 

@@ -152,6 +152,9 @@ mpool_t *build_pool(mpool__block *home, mpool_t *parent, const CreatePlan &plan,
 // Step 4: links the child under its parent and updates the estimate.
 void link_on_own_list_locked(mpool_t *parent, mpool_t *pool) {
     home_block(pool)->next = nullptr; // the own list: see lane_of()
+    std::atomic_ref<uint32_t> births(parent->own_births); // a mark reads it without the lock
+    pool->birth = births.load(std::memory_order_relaxed);
+    births.store(pool->birth + 1, std::memory_order_relaxed);
     parent->child_sizing.store(sizing_after_create(parent->child_sizing.load(std::memory_order_relaxed)),
                                std::memory_order_relaxed);
     push_child(&parent->first_child, pool);
@@ -278,6 +281,7 @@ void reset_pool(mpool_t *pool) {
     if (is_concurrent(pool)) pool->region.cursor.end = pool->region.cursor.ptr;
     pool->annex = nullptr; // its memory went with the reset (the teardown left its lists empty)
     if (keep_tag) restore_tag(pool, saved_tag, tag_length);
+    ++pool->clears;
 }
 
 void retire_home(mpool__block *home, uint8_t flags) {
