@@ -133,12 +133,14 @@ void pmr_containers() {
     mpool::Pool pool;
     std::pmr::memory_resource *r = pool.resource();
     CHECK(r == pool.resource());
-    std::pmr::vector<std::pmr::string> strings(r);
-    strings.emplace_back(kLong);
-    CHECK(strings[0] == kLong && strings[0].get_allocator().resource() == r);
-    std::pmr::map<int, std::pmr::string> m(r);
-    m.emplace(1, kLong);
-    CHECK(m.at(1).get_allocator().resource() == r);
+    {
+        std::pmr::vector<std::pmr::string> strings(r);
+        strings.emplace_back(kLong);
+        CHECK(strings[0] == kLong && strings[0].get_allocator().resource() == r);
+        std::pmr::map<int, std::pmr::string> m(r);
+        m.emplace(1, kLong);
+        CHECK(m.at(1).get_allocator().resource() == r);
+    } // containers go before their pool is cleared
     pool.clear();
     CHECK(pool.resource() == r);
 }

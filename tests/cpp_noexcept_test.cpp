@@ -114,12 +114,14 @@ void creation_failures_give_empty_pools() {
 
 void successes_work() {
     mpool::Pool pool = limited();
-    std::vector<int, mpool::Allocator<int>> numbers(pool.allocator<int>());
-    for (int i = 0; i < 1000; ++i) numbers.push_back(i);
-    CHECK(numbers[999] == 999);
-    std::pmr::vector<std::pmr::string> strings(pool.resource());
-    strings.emplace_back("a string long enough to need memory of its own");
-    CHECK(strings[0].get_allocator().resource() == pool.resource());
+    {
+        std::vector<int, mpool::Allocator<int>> numbers(pool.allocator<int>());
+        for (int i = 0; i < 1000; ++i) numbers.push_back(i);
+        CHECK(numbers[999] == 999);
+        std::pmr::vector<std::pmr::string> strings(pool.resource());
+        strings.emplace_back("a string long enough to need memory of its own");
+        CHECK(strings[0].get_allocator().resource() == pool.resource());
+    } // containers go before their pool is cleared
     mpool::Pool child = pool.child();
     pool.clear();
     CHECK(!child);
