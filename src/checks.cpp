@@ -279,6 +279,25 @@ void check_on_moved(mpool_t *owner, char *p, size_t old_size) {
     mem_noaccess(p, old_size);
 }
 
+void check_on_given_back(mpool_t *owner, char *p, size_t size) {
+    size_t span = rounded_size(size) + kRedzone;
+    if (is_debug(owner)) {
+        mpool__debug *d = debug_of(owner);
+        std::lock_guard guard(d->lock);
+        mpool__alloc_table *t = d->table;
+        if (t && t->count && t->entries[t->count - 1].data == p)
+            --t->count; // the newest record, as it should be
+        else if (auto *e = find_entry(owner, [p](const mpool__alloc_table::entry &x) { return x.data == p; }))
+            e->data = nullptr;
+        mem_undefined(p, span);
+        std::memset(p, kFreedByte, span);
+    }
+#ifdef MPOOL_HAVE_VALGRIND
+    if (checks().valgrind) VALGRIND_MEMPOOL_FREE(owner, p);
+#endif
+    mem_noaccess(p, span);
+}
+
 void check_is_allocation(const mpool_t *pool, const void *p) {
     if (!is_debug(pool)) return;
     {

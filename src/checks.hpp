@@ -77,6 +77,11 @@ void check_on_alloc(mpool_pool *owner, char *p, size_t size);
 void check_on_shrink(mpool_pool *owner, char *p, size_t old_size, size_t new_size);
 void check_on_moved(mpool_pool *owner, char *p, size_t old_size);
 
+// A checked allocation of `size` bytes at p, given back by mpool__give_back:
+// it and its redzone become inaccessible (filled, and out of the table, in
+// debug mode).
+void check_on_given_back(mpool_pool *owner, char *p, size_t size);
+
 // Debug mode: stops the program unless p is one of the pool's allocations.
 void check_is_allocation(const mpool_pool *pool, const void *p);
 

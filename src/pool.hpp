@@ -88,6 +88,8 @@ struct mpool_pool {
     mpool__annex *annex;                  // cleanups and userdata; NULL until the first registration since the last clear
     const char *tag;                      // copy in pool memory (or in the concurrent record), or NULL
     mpool_pool *limiter;                  // nearest pool (this one or an ancestor) with a limit, or NULL
+    mpool_pool **owner;                   // a C++ handle's slot (mpool.hpp's Pool) that free_pool() sets to NULL, so the handle knows; NULL: none
+    alignas(void *) unsigned char resource[sizeof(void *)]; // the pool as a std::pmr::memory_resource (resource.hpp): its vtable pointer, placed at creation; a fixed address that survives clear
     std::atomic<uintptr_t> lanes;         // how children are linked: see lanes.hpp
     uint32_t own_births;                  // birth numbers of children on the own list; guarded by allocator->lock
 };

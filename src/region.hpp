@@ -120,6 +120,12 @@ void region_add_stats(const mpool__region *r, const mpool__block *home, mpool_st
 // new_rounded bytes when the current block has room; false otherwise.
 bool region_resize_last(mpool__region *r, char *p, size_t old_rounded, size_t new_rounded);
 
+// Moves the cursor back to `p` when `p`, an allocation of `rounded` bytes
+// (its redzone after it, when checked), is the last thing carved from the
+// current block; false otherwise (nothing changes). The bytes counted in
+// cursor.requested are the caller's to adjust.
+bool region_give_back_last(mpool__region *r, char *p, size_t rounded);
+
 // The large block that holds `p`, unlinked, or NULL.
 mpool__block *region_unlink_large(mpool__region *r, const void *p);
 

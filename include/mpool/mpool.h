@@ -532,6 +532,33 @@ typedef uint64_t (*mpool_clock_fn)(void *ctx);
  * programs that keep their own time. Called with the allocator's lock held. */
 MPOOL_API void mpool_allocator_set_clock(mpool_allocator_t *allocator, mpool_clock_fn clock, void *ctx);
 
+/* ---------------------------------------------------------------- hooks for mpool.hpp */
+
+/* Not to be called directly: for mpool.hpp, whose classes they serve. Each
+ * needs the pool to itself, as the calls it serves do. */
+
+/* Names the slot that the library sets to NULL when the pool is freed
+ * (by mpool_destroy() of it or of an ancestor, or an ancestor's
+ * mpool_clear()), so that an mpool::Pool handle knows its pool is gone.
+ * One slot per pool; a later call replaces it; NULL: none. */
+MPOOL_API void mpool__set_owner(mpool_t *pool, mpool_t **slot);
+
+/* The pool's std::pmr::memory_resource, as void *: it lives in the pool's
+ * header, so it is the same for every call, survives mpool_clear(), and is
+ * valid until the pool is freed. NULL for pool NULL. */
+MPOOL_API void *mpool__resource(mpool_t *pool);
+
+/* Gives back `ptr`, an allocation of `size` bytes (the size it was asked
+ * with), when it is the pool's most recent allocation and the pool's cursor
+ * still sits just past it: the pool hands the bytes out again and
+ * bytes_allocated drops by `size`; returns 1. Otherwise does nothing and
+ * returns 0: always for an earlier allocation, a large one (over
+ * MPOOL_LARGE_THRESHOLD) and in a MPOOL_CONCURRENT pool; sometimes for one
+ * that began a new block. In a checked pool (see "Finding memory bugs") the
+ * bytes become inaccessible again and debug mode forgets the allocation.
+ * pool or ptr NULL: 0. */
+MPOOL_API int mpool__give_back(mpool_t *pool, void *ptr, size_t size);
+
 /* ---------------------------------------------------------------- inline fast path */
 
 /* The out-of-line part of mpool_alloc(): every case the inline part does not
