@@ -78,8 +78,9 @@ struct mpool_pool {
     mpool::detail::pool_state state;      // see pool_state
     mpool::detail::teardown_step step;    // while clearing or destroying: what runs next
     uint8_t flags;                        // pool_flag bits
-    uint32_t birth;                       // on a lane: its number from the parent's birth counter (lanes.hpp); orders siblings across lanes
+    uint32_t birth;                       // its number from the parent's birth counter: the lanes' (lanes.hpp), or own_births on the own list
     std::atomic<uint32_t> child_sizing;   // child_sizing of the children on the own list (any thread may destroy them)
+    uint32_t clears;                      // clears so far: a mark from before the last one is stale (scopes.cpp)
     mpool_allocator *allocator;           // where blocks come from
     mpool_pool *parent;                   // NULL for a root
     mpool_pool *first_child;              // own list: newest child made before lanes started; guarded by allocator->lock
@@ -88,7 +89,10 @@ struct mpool_pool {
     mpool__annex *annex;                  // cleanups and userdata; NULL until the first registration since the last clear
     const char *tag;                      // copy in pool memory (or in the concurrent record), or NULL
     mpool_pool *limiter;                  // nearest pool (this one or an ancestor) with a limit, or NULL
+    mpool_pool **owner;                   // a C++ handle's slot (mpool.hpp's Pool) that free_pool() sets to NULL, so the handle knows; NULL: none
+    alignas(void *) unsigned char resource[sizeof(void *)]; // the pool as a std::pmr::memory_resource (resource.hpp): its vtable pointer, placed at creation; a fixed address that survives clear
     std::atomic<uintptr_t> lanes;         // how children are linked: see lanes.hpp
+    uint32_t own_births;                  // birth numbers of children on the own list; guarded by allocator->lock
 };
 
 static_assert(std::is_standard_layout_v<mpool_pool>, "a pool pointer must also point to its cursor");
@@ -271,6 +275,14 @@ inline mpool__annex *annex_of(const mpool_t *pool) {
 // further up the stack: a cleanup destroyed or cleared it) is left alone.
 enum class teardown_end { clear, destroy };
 void teardown(mpool_t *pool, teardown_end end);
+
+// The steps a teardown (and a rewind, scopes.cpp) is made of: the pool's
+// newest child (on lanes first, then the own list), or NULL; run the first
+// cleanup of a list, unlinked before the call; drop the newest userdata
+// entry, running its cleanup.
+mpool_t *newest_child(const mpool_t *pool);
+void run_one_cleanup(mpool__cleanup **list);
+void drop_one_userdata(mpool__annex *annex);
 
 // --- pool_tree.cpp
 

@@ -22,20 +22,14 @@
 
 using namespace mpool::detail;
 
-namespace {
+namespace mpool::detail {
 
 mpool_t *newest_child(const mpool_t *pool) {
     if (mpool_t *child = lanes_newest_child(pool)) return child; // children on lanes are newer than the own list's
     return pool->first_child;
 }
 
-bool has_records(const mpool__annex *annex) {
-    return annex && (annex->pre_cleanups || annex->cleanups || annex->userdata);
-}
-
-bool has_work(const mpool_t *pool) { return has_records(pool->annex) || newest_child(pool); }
-
-void run_one(mpool__cleanup **list) {
+void run_one_cleanup(mpool__cleanup **list) {
     mpool__cleanup *c = *list;
     *list = c->next;
     c->fn(c->data);
@@ -47,6 +41,16 @@ void drop_one_userdata(mpool__annex *annex) {
     if (u->cleanup) u->cleanup(u->data);
 }
 
+} // namespace mpool::detail
+
+namespace {
+
+bool has_records(const mpool__annex *annex) {
+    return annex && (annex->pre_cleanups || annex->cleanups || annex->userdata);
+}
+
+bool has_work(const mpool_t *pool) { return has_records(pool->annex) || newest_child(pool); }
+
 // Does one thing of the pool's teardown. Returns the pool to go on with: a
 // child (to be torn down first), the same pool (more to do), or NULL (done).
 mpool_t *step(mpool_t *pool) {
@@ -54,7 +58,7 @@ mpool_t *step(mpool_t *pool) {
     switch (pool->step) {
     case teardown_step::pre_cleanups:
         if (annex && annex->pre_cleanups)
-            run_one(&annex->pre_cleanups);
+            run_one_cleanup(&annex->pre_cleanups);
         else
             pool->step = teardown_step::children;
         return pool;
@@ -64,7 +68,7 @@ mpool_t *step(mpool_t *pool) {
         return pool;
     case teardown_step::cleanups:
         if (annex && annex->cleanups)
-            run_one(&annex->cleanups);
+            run_one_cleanup(&annex->cleanups);
         else
             pool->step = teardown_step::userdata;
         return pool;
