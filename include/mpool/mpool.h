@@ -77,11 +77,29 @@ extern "C" {
 
 /* ---------------------------------------------------------------- constants */
 
-/* Every allocation is aligned to at least this: alignof(max_align_t). */
-#ifdef __cplusplus
+/* Every allocation is aligned to at least this: alignof(max_align_t), the
+ * value the library is built with. C99 has neither max_align_t nor _Alignof;
+ * there it is the offset of a member of the most strictly aligned basic
+ * types after a char, which is the same value (16 on x86-64 and AArch64; the
+ * library's build fails where it is not, since the inline mpool_alloc() must
+ * round as the library does, and the tests check it against C11's). */
+struct mpool__max_align_c99 {
+    char first;
+    union {
+        long double ld;
+        long long ll;
+        double d;
+        void *p;
+        void (*fn)(void);
+    } strictest; /* at offset alignof(max_align_t) */
+};
+#define MPOOL__ALIGNMENT_C99 MPOOL__SIZE(offsetof(struct mpool__max_align_c99, strictest))
+#if defined(__cplusplus)
 #define MPOOL_ALIGNMENT MPOOL__SIZE(alignof(max_align_t))
-#else
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
 #define MPOOL_ALIGNMENT MPOOL__SIZE(_Alignof(max_align_t))
+#else
+#define MPOOL_ALIGNMENT MPOOL__ALIGNMENT_C99
 #endif
 
 /* The largest alignment mpool_alloc_aligned() accepts, on every platform. */
