@@ -1,7 +1,7 @@
 /* mpool.h from each C standard it supports: the tests build this file as
  * C99, C11 and C17 with -Wall -Wextra -pedantic -Werror, so the header must
- * compile cleanly in each; then it runs the inline mpool_alloc() and a
- * cleanup. Exits non-zero on the first failure. */
+ * compile cleanly in each; then it runs the inline mpool_alloc(), a cleanup
+ * and mpool_version(). Exits non-zero on the first failure. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,6 +29,7 @@ static int failures = 0;
 static void count_cleanup(void *counter) { ++*(int *)counter; }
 
 int main(void) {
+    char expected_version[32];
     int cleanups = 0;
     size_t size;
     mpool_t *pool = mpool_create(NULL);
@@ -49,7 +50,11 @@ int main(void) {
     mpool_destroy(pool);
     CHECK(cleanups == 1);
 
-    printf("C %ld: MPOOL_ALIGNMENT %u: %s\n", (long)__STDC_VERSION__, (unsigned)MPOOL_ALIGNMENT,
-           failures ? "FAILED" : "ok");
+    /* The library linked in is the one this header describes. */
+    sprintf(expected_version, "%d.%d.%d", MPOOL_VERSION_MAJOR, MPOOL_VERSION_MINOR, MPOOL_VERSION_PATCH);
+    CHECK(strcmp(mpool_version(), expected_version) == 0);
+
+    printf("C %ld: MPOOL_ALIGNMENT %u, mpool %s: %s\n", (long)__STDC_VERSION__, (unsigned)MPOOL_ALIGNMENT,
+           mpool_version(), failures ? "FAILED" : "ok");
     return failures ? 1 : 0;
 }

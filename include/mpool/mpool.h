@@ -8,8 +8,8 @@
  * allocator, which keeps idle blocks for reuse by every pool that shares it
  * and gets new ones from a block source (malloc/free unless you give one).
  *
- * Sections: constants; types; pools; allocation; strings; cleanups and
- * userdata; tree and tags; statistics; allocators.
+ * Sections: version; constants; types; pools; allocation; strings; cleanups
+ * and userdata; tree and tags; statistics; allocators.
  *
  * Errors. A call that returns a pointer returns NULL on failure and sets
  * errno: EINVAL for a bad argument (a NULL pool, an alignment that is not a
@@ -74,6 +74,22 @@ extern "C" {
 #define MPOOL__SIZE(x) ((size_t)(x))
 #define MPOOL__REINTERPRET(type, x) ((type)(x))
 #endif
+
+/* ---------------------------------------------------------------- version */
+
+/* The version of this header. The build reads it from here (the one place
+ * it is written); the shared library's soname follows the major version
+ * (libmpool.so.0), and the CMake package satisfies a request for a version
+ * with the same major that is not newer than this one. */
+#define MPOOL_VERSION_MAJOR 0
+#define MPOOL_VERSION_MINOR 2
+#define MPOOL_VERSION_PATCH 0
+
+/* The version of the library linked in, as "MAJOR.MINOR.PATCH" (e.g.
+ * "0.2.0"): a static string, never NULL, any thread. It differs from the
+ * macros above when a program runs with another build of the shared library
+ * than it was compiled against. */
+MPOOL_API const char *mpool_version(void);
 
 /* ---------------------------------------------------------------- constants */
 
