@@ -118,6 +118,23 @@ void *mpool_realloc(mpool_t *pool, void *ptr, size_t old_size, size_t new_size) 
     return moved;
 }
 
+int mpool__give_back(mpool_t *pool, void *ptr, size_t size) {
+    if (!pool || !ptr) return 0;
+    check_not_destroyed(pool, "mpool__give_back");
+    size_t rounded;
+    if (is_concurrent(pool) || size > kMaxRequest || !align_up(size ? size : 1, kAlign, &rounded)) return 0;
+    bool entered = is_debug(pool) && check_enter(pool);
+    mpool__region *r = &pool->region;
+    char *p = static_cast<char *>(ptr);
+    bool given = region_give_back_last(r, p, rounded);
+    if (given) {
+        r->cursor.requested -= size;
+        if (r->checked) check_on_given_back(pool, p, size);
+    }
+    check_leave(pool, entered);
+    return given ? 1 : 0;
+}
+
 void *mpool_memdup(mpool_t *pool, const void *src, size_t size) {
     if (!pool || !src) return fail_invalid();
     void *copy = mpool__alloc_nonnull(pool, size);

@@ -279,6 +279,25 @@ void check_on_moved(mpool_t *owner, char *p, size_t old_size) {
     mem_noaccess(p, old_size);
 }
 
+void check_on_given_back(mpool_t *owner, char *p, size_t size) {
+    size_t span = rounded_size(size) + kRedzone;
+    if (is_debug(owner)) {
+        mpool__debug *d = debug_of(owner);
+        std::lock_guard guard(d->lock);
+        mpool__alloc_table *t = d->table;
+        if (t && t->count && t->entries[t->count - 1].data == p)
+            --t->count; // the newest record, as it should be
+        else if (auto *e = find_entry(owner, [p](const mpool__alloc_table::entry &x) { return x.data == p; }))
+            e->data = nullptr;
+        mem_undefined(p, span);
+        std::memset(p, kFreedByte, span);
+    }
+#ifdef MPOOL_HAVE_VALGRIND
+    if (checks().valgrind) VALGRIND_MEMPOOL_FREE(owner, p);
+#endif
+    mem_noaccess(p, span);
+}
+
 void check_is_allocation(const mpool_t *pool, const void *p) {
     if (!is_debug(pool)) return;
     {
@@ -324,6 +343,24 @@ void check_pool_freed(mpool_t *pool) {
     entry.pool.store(pool, std::memory_order_relaxed);
     std::snprintf(entry.tag, sizeof entry.tag, "%s", pool->tag ? pool->tag : "");
     if (g_quarantined.load(std::memory_order_relaxed) < kQuarantine) g_quarantined.fetch_add(1, std::memory_order_relaxed);
+}
+
+check_position check_mark(const mpool_t *pool) {
+    if (!is_debug(pool)) return {nullptr, 0};
+    const mpool__alloc_table *t = debug_of(pool)->table;
+    return {t, t ? t->count : 0};
+}
+
+void check_rewind(mpool_t *pool, check_position at) {
+    if (!is_debug(pool)) return;
+    stop_on_overrun(pool);
+    mpool__debug *d = debug_of(pool);
+    while (d->table && d->table != at.chunk) {
+        mpool__alloc_table *t = d->table;
+        d->table = t->older;
+        std::free(t);
+    }
+    if (d->table) d->table->count = at.count;
 }
 
 void check_not_destroyed_slow(const mpool_t *pool, const char *call) {

@@ -77,6 +77,11 @@ void check_on_alloc(mpool_pool *owner, char *p, size_t size);
 void check_on_shrink(mpool_pool *owner, char *p, size_t old_size, size_t new_size);
 void check_on_moved(mpool_pool *owner, char *p, size_t old_size);
 
+// A checked allocation of `size` bytes at p, given back by mpool__give_back:
+// it and its redzone become inaccessible (filled, and out of the table, in
+// debug mode).
+void check_on_given_back(mpool_pool *owner, char *p, size_t size);
+
 // Debug mode: stops the program unless p is one of the pool's allocations.
 void check_is_allocation(const mpool_pool *pool, const void *p);
 
@@ -102,6 +107,16 @@ inline void check_not_destroyed(const mpool_pool *pool, const char *call) {
 // check_leave.
 bool check_enter(mpool_pool *pool);
 void check_leave(mpool_pool *pool, bool entered);
+
+// Debug mode: where the pool's table of allocations stands, for a mark; and
+// a rewind to it: the canaries are checked (the program stops on damage),
+// and the allocations made since are forgotten.
+struct check_position {
+    const void *chunk;
+    size_t count;
+};
+check_position check_mark(const mpool_pool *pool);
+void check_rewind(mpool_pool *pool, check_position at);
 
 // mpool_check(): 0, or EFAULT after printing what is wrong.
 int check_subtree(const mpool_pool *pool);

@@ -16,6 +16,7 @@ struct mpool__cleanup {
     mpool__cleanup *next; // registered before this one (runs after it)
     void *data;           // argument for fn
     mpool_cleanup_fn fn;  // what to call
+    uint32_t tick;        // the annex's tick when registered: newer than a mark or not (scopes.cpp)
 };
 
 // A userdata entry; lives in the pool's own memory, its key too.
@@ -24,6 +25,20 @@ struct mpool__userdata {
     const char *key;          // copy of the key
     void *data;               // the value
     mpool_cleanup_fn cleanup; // run on the value when the pool is cleared; may be NULL
+    uint32_t tick;            // the annex's tick when added
+};
+
+// What a pool runs at teardown, kept out of the header: most pools (a
+// typical request) register nothing, so the record is made in the pool's
+// own memory on the first registration and goes with that memory at clear.
+// In a concurrent pool, threads may make it at once: the first published
+// wins (cleanups.cpp).
+struct mpool__annex {
+    mpool__cleanup *cleanups;      // run after children go; newest first
+    mpool__cleanup *pre_cleanups;  // run before children go; newest first
+    mpool__cleanup *free_cleanups; // killed records, reused by the next registration
+    mpool__userdata *userdata;     // newest first
+    uint32_t ticks;                // one per registration: orders records against marks
 };
 
 namespace mpool::detail {
@@ -62,20 +77,21 @@ struct mpool_pool {
     mpool::detail::pool_state state;      // see pool_state
     mpool::detail::teardown_step step;    // while clearing or destroying: what runs next
     uint8_t flags;                        // pool_flag bits
-    uint32_t birth;                       // on a lane: its number from the parent's birth counter (lanes.hpp); orders siblings across lanes
+    uint32_t birth;                       // its number from the parent's birth counter: the lanes' (lanes.hpp), or own_births on the own list
     std::atomic<uint32_t> child_sizing;   // child_sizing of the children on the own list (any thread may destroy them)
+    uint32_t clears;                      // clears so far: a mark from before the last one is stale (scopes.cpp)
     mpool_allocator *allocator;           // where blocks come from
     mpool_pool *parent;                   // NULL for a root
     mpool_pool *first_child;              // own list: newest child made before lanes started; guarded by allocator->lock
     mpool_pool *next_sibling;             // older sibling in the same list (own list or a lane's); guarded by that list's lock
     mpool_pool *prev_sibling;             // newer sibling, likewise
-    mpool__cleanup *cleanups;             // run after children go; newest first
-    mpool__cleanup *pre_cleanups;         // run before children go; newest first
-    mpool__cleanup *free_cleanups;        // killed records, reused by the next registration
-    mpool__userdata *userdata;            // newest first
+    mpool__annex *annex;                  // cleanups and userdata; NULL until the first registration since the last clear
     const char *tag;                      // copy in pool memory (or in the concurrent record), or NULL
     mpool_pool *limiter;                  // nearest pool (this one or an ancestor) with a limit, or NULL
+    mpool_pool **owner;                   // a C++ handle's slot (mpool.hpp's Pool) that free_pool() sets to NULL, so the handle knows; NULL: none
+    alignas(void *) unsigned char resource[sizeof(void *)]; // the pool as a std::pmr::memory_resource (resource.hpp): its vtable pointer, placed at creation; a fixed address that survives clear
     std::atomic<uintptr_t> lanes;         // how children are linked: see lanes.hpp
+    uint32_t own_births;                  // birth numbers of children on the own list; guarded by allocator->lock
 };
 
 static_assert(std::is_standard_layout_v<mpool_pool>, "a pool pointer must also point to its cursor");
@@ -218,6 +234,20 @@ inline void reset_cursor_to_home(mpool_t *pool) {
     if (is_concurrent(pool)) pool->region.cursor.end = pool->region.cursor.ptr;
 }
 
+// --- cleanups.cpp
+
+// `size` bytes of the pool's memory for a record, and the pool's annex in
+// *annex: when the pool has none yet, it is made in the same allocation, so
+// that a failure leaves nothing behind. NULL when the memory cannot be had
+// (errno set and the handler called).
+void *alloc_with_annex(mpool_t *pool, size_t size, mpool__annex **annex);
+
+// The annex as it is now (NULL when none), read with acquire ordering: in a
+// concurrent pool, another thread may have just published it.
+inline mpool__annex *annex_of(const mpool_t *pool) {
+    return std::atomic_ref<mpool__annex *>(const_cast<mpool_t *>(pool)->annex).load(std::memory_order_acquire);
+}
+
 // --- teardown.cpp: clear and destroy, without recursion.
 
 // Runs the pool's teardown: pre-cleanups, children (newest first, each torn
@@ -227,6 +257,14 @@ inline void reset_cursor_to_home(mpool_t *pool) {
 // further up the stack: a cleanup destroyed or cleared it) is left alone.
 enum class teardown_end { clear, destroy };
 void teardown(mpool_t *pool, teardown_end end);
+
+// The steps a teardown (and a rewind, scopes.cpp) is made of: the pool's
+// newest child (on lanes first, then the own list), or NULL; run the first
+// cleanup of a list, unlinked before the call; drop the newest userdata
+// entry, running its cleanup.
+mpool_t *newest_child(const mpool_t *pool);
+void run_one_cleanup(mpool__cleanup **list);
+void drop_one_userdata(mpool__annex *annex);
 
 // --- pool_tree.cpp
 

@@ -21,6 +21,7 @@
 #include <new>
 
 #include "lanes.hpp"
+#include "resource.hpp"
 
 using namespace mpool::detail;
 
@@ -133,6 +134,7 @@ mpool_t *build_pool(mpool__block *home, mpool_t *parent, const CreatePlan &plan,
     if (plan.flags & kHasHandler) new (handler_of(pool)) mpool__handler{options->oom};
     if (plan.flags & kConcurrent) new (concurrent_of(pool)) mpool__concurrent{{}, next_pool_serial()};
     if (plan.flags & kDebug) new (debug_of(pool)) mpool__debug{};
+    place_resource(pool);
     pool->region.checked = (plan.flags & kChecked) != 0;
     if (pool->region.checked) check_block_taken(home, home_start(pool));
     reset_cursor_to_home(pool);
@@ -152,6 +154,9 @@ mpool_t *build_pool(mpool__block *home, mpool_t *parent, const CreatePlan &plan,
 // Step 4: links the child under its parent and updates the estimate.
 void link_on_own_list_locked(mpool_t *parent, mpool_t *pool) {
     home_block(pool)->next = nullptr; // the own list: see lane_of()
+    std::atomic_ref<uint32_t> births(parent->own_births); // a mark reads it without the lock
+    pool->birth = births.load(std::memory_order_relaxed);
+    births.store(pool->birth + 1, std::memory_order_relaxed);
     parent->child_sizing.store(sizing_after_create(parent->child_sizing.load(std::memory_order_relaxed)),
                                std::memory_order_relaxed);
     push_child(&parent->first_child, pool);
@@ -238,6 +243,9 @@ void unlink_from_own_list(mpool_t *parent, mpool_t *pool, mpool_allocator *alloc
 namespace mpool::detail {
 
 void free_pool(mpool_t *pool) {
+    // First, while every block is still accessible: the slot may lie in the
+    // pool's own memory (a handle made with make<Pool>() in it).
+    if (pool->owner) *pool->owner = nullptr;
     if (is_checked(pool)) check_pool_freed(pool);
     mpool_t *parent = pool->parent;
     mpool__block *home = home_block(pool);
@@ -276,8 +284,9 @@ void reset_pool(mpool_t *pool) {
     if (is_concurrent(pool)) lanes_reset(pool);
     region_reset(&pool->region, pool, home_block(pool), home_start(pool), true);
     if (is_concurrent(pool)) pool->region.cursor.end = pool->region.cursor.ptr;
-    pool->free_cleanups = nullptr; // their memory went with the reset
+    pool->annex = nullptr; // its memory went with the reset (the teardown left its lists empty)
     if (keep_tag) restore_tag(pool, saved_tag, tag_length);
+    ++pool->clears;
 }
 
 void retire_home(mpool__block *home, uint8_t flags) {
@@ -344,6 +353,12 @@ void mpool_set_tag(mpool_t *pool, const char *tag) {
 const char *mpool_tag(const mpool_t *pool) {
     check_not_destroyed(pool, "mpool_tag");
     return pool ? pool->tag : nullptr;
+}
+
+void mpool__set_owner(mpool_t *pool, mpool_t **slot) {
+    if (!pool) return;
+    check_not_destroyed(pool, "mpool__set_owner");
+    pool->owner = slot;
 }
 
 mpool_t *mpool_parent(const mpool_t *pool) {

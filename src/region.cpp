@@ -140,6 +140,18 @@ bool region_resize_last(mpool__region *r, char *p, size_t old_rounded, size_t ne
     return true;
 }
 
+bool region_give_back_last(mpool__region *r, char *p, size_t rounded) {
+    // Compared as integers: p may lie in any block, or in none.
+    uintptr_t start = reinterpret_cast<uintptr_t>(p);
+    uintptr_t span = rounded + (r->checked ? kRedzone : 0);
+    if (!r->current || start < reinterpret_cast<uintptr_t>(block_payload(r->current)) ||
+        start + span != reinterpret_cast<uintptr_t>(r->cursor.ptr))
+        return false;
+    r->cursor.ptr = p;
+    set_window(r);
+    return true;
+}
+
 mpool__block *region_unlink_large(mpool__region *r, const void *p) {
     const char *c = static_cast<const char *>(p);
     for (mpool__block **link = &r->large; *link; link = &(*link)->next) {
@@ -150,6 +162,61 @@ mpool__block *region_unlink_large(mpool__region *r, const void *p) {
         }
     }
     return nullptr;
+}
+
+bool region_can_rewind(const mpool__region *r, const mpool__block *home, const region_position &at) {
+    if (!at.current) return !r->current || r->current == home; // a fresh region
+    // The mark's block is current, or the home block (which never goes to
+    // `used`), or was filled since and is in `used`; the mark's head of
+    // `used` is still in it. (The cursor may be behind the mark's: a realloc
+    // shrank the last allocation in place.)
+    bool found_head = at.used == nullptr, found_current = at.current == r->current || at.current == home;
+    for (const mpool__block *b = r->used; b; b = b->next) {
+        if (b == at.current) found_current = true;
+        if (b == at.used) found_head = true;
+    }
+    return found_current && found_head;
+}
+
+void region_rewind(mpool__region *r, mpool_t *owner, const region_position &at) {
+    bool fill = r->checked && is_debug(owner);
+    // Blocks filled since the mark: the front of `used`, and the current
+    // block. All become spares but the mark's own block.
+    mpool__block *since = nullptr;
+    while (r->used != at.used) {
+        mpool__block *b = r->used;
+        r->used = b->next;
+        if (b != at.current) push_block(&since, b);
+    }
+    if (r->current != at.current) push_block(&since, r->current);
+    if (r->checked) {
+        check_blocks_retired(fill, since, nullptr, true);
+        if (at.current) check_blocks_retired(fill, at.current, at.ptr, false);
+    }
+    move_blocks(&r->spare, since);
+    // Large blocks taken since: in front of the mark's newest. When that one
+    // is gone (a realloc gave it back), what lies in front cannot be told
+    // apart from older blocks: all stay until the next clear.
+    mpool__block *large = r->large;
+    while (large && large != at.large) large = large->next;
+    if (large == at.large) {
+        mpool__block *give = r->large;
+        r->large = at.large;
+        if (give != at.large) {
+            mpool__block **link = &give;
+            while ((*link)->next != at.large) link = &(*link)->next;
+            (*link)->next = nullptr;
+            if (r->checked) check_blocks_retired(fill, give, nullptr, true);
+            pool_give_blocks(owner, give);
+        }
+    }
+    r->current = at.current;
+    r->cursor.ptr = at.ptr;
+    if (at.current)
+        set_window(r);
+    else
+        r->cursor.end = nullptr;
+    r->cursor.requested = at.requested;
 }
 
 void region_validate(const mpool__region *r, const mpool__block *home) {

@@ -120,8 +120,39 @@ void region_add_stats(const mpool__region *r, const mpool__block *home, mpool_st
 // new_rounded bytes when the current block has room; false otherwise.
 bool region_resize_last(mpool__region *r, char *p, size_t old_rounded, size_t new_rounded);
 
+// Moves the cursor back to `p` when `p`, an allocation of `rounded` bytes
+// (its redzone after it, when checked), is the last thing carved from the
+// current block; false otherwise (nothing changes). The bytes counted in
+// cursor.requested are the caller's to adjust.
+bool region_give_back_last(mpool__region *r, char *p, size_t rounded);
+
 // The large block that holds `p`, unlinked, or NULL.
 mpool__block *region_unlink_large(mpool__region *r, const void *p);
+
+// Where a region stands, for a mark (scopes.cpp): the cursor, and the heads
+// of the lists that grow at the front.
+struct region_position {
+    mpool__block *current;
+    char *ptr;
+    size_t requested;
+    mpool__block *used;
+    mpool__block *large;
+};
+
+inline region_position region_mark(const mpool__region *r) {
+    return {r->current, r->cursor.ptr, r->cursor.requested, r->used, r->large};
+}
+
+// Whether the region can go back to `at`: its block is still the current
+// one, the home block or a filled one, and its list heads are still there.
+bool region_can_rewind(const mpool__region *r, const mpool__block *home, const region_position &at);
+
+// Takes the region back to `at`: blocks filled since become spares, large
+// blocks taken since go back to the allocator (all of them when the mark's
+// newest large block was given back since: then none, to be safe), and the
+// cursor and bytes_allocated are restored. Checked regions make what was
+// freed inaccessible (and fill it, in debug mode).
+void region_rewind(mpool__region *r, mpool_pool *owner, const region_position &at);
 
 // Debug builds: checks the invariants above.
 void region_validate(const mpool__region *r, const mpool__block *home);

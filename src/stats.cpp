@@ -31,7 +31,8 @@ void add_pool(const mpool_t *pool, mpool_stats_t *out) {
         out->bytes_reserved += lane->block->size;
     }
     for (const mpool_t *child = first_child_of(pool); child; child = next_sibling_of(child)) out->children += 1;
-    out->cleanups += count_cleanups(pool->cleanups) + count_cleanups(pool->pre_cleanups);
+    if (const mpool__annex *annex = pool->annex)
+        out->cleanups += count_cleanups(annex->cleanups) + count_cleanups(annex->pre_cleanups);
     if (is_concurrent(pool)) lanes_add_stats(pool, out);
 }
 

@@ -22,36 +22,43 @@
 
 using namespace mpool::detail;
 
-namespace {
+namespace mpool::detail {
 
 mpool_t *newest_child(const mpool_t *pool) {
     if (mpool_t *child = lanes_newest_child(pool)) return child; // children on lanes are newer than the own list's
     return pool->first_child;
 }
 
-bool has_work(const mpool_t *pool) {
-    return pool->pre_cleanups || pool->cleanups || pool->userdata || newest_child(pool);
-}
-
-void run_one(mpool__cleanup **list) {
+void run_one_cleanup(mpool__cleanup **list) {
     mpool__cleanup *c = *list;
     *list = c->next;
     c->fn(c->data);
 }
 
-void drop_one_userdata(mpool_t *pool) {
-    mpool__userdata *u = pool->userdata;
-    pool->userdata = u->next;
+void drop_one_userdata(mpool__annex *annex) {
+    mpool__userdata *u = annex->userdata;
+    annex->userdata = u->next;
     if (u->cleanup) u->cleanup(u->data);
 }
+
+} // namespace mpool::detail
+
+namespace {
+
+bool has_records(const mpool__annex *annex) {
+    return annex && (annex->pre_cleanups || annex->cleanups || annex->userdata);
+}
+
+bool has_work(const mpool_t *pool) { return has_records(pool->annex) || newest_child(pool); }
 
 // Does one thing of the pool's teardown. Returns the pool to go on with: a
 // child (to be torn down first), the same pool (more to do), or NULL (done).
 mpool_t *step(mpool_t *pool) {
+    mpool__annex *annex = pool->annex; // a cleanup may make it: read afresh each step
     switch (pool->step) {
     case teardown_step::pre_cleanups:
-        if (pool->pre_cleanups)
-            run_one(&pool->pre_cleanups);
+        if (annex && annex->pre_cleanups)
+            run_one_cleanup(&annex->pre_cleanups);
         else
             pool->step = teardown_step::children;
         return pool;
@@ -60,14 +67,14 @@ mpool_t *step(mpool_t *pool) {
         pool->step = teardown_step::cleanups;
         return pool;
     case teardown_step::cleanups:
-        if (pool->cleanups)
-            run_one(&pool->cleanups);
+        if (annex && annex->cleanups)
+            run_one_cleanup(&annex->cleanups);
         else
             pool->step = teardown_step::userdata;
         return pool;
     case teardown_step::userdata:
-        if (pool->userdata) {
-            drop_one_userdata(pool);
+        if (annex && annex->userdata) {
+            drop_one_userdata(annex);
             return pool;
         }
         if (!has_work(pool)) return nullptr;

@@ -3,6 +3,7 @@
 
 #include <cstring>
 #include <map>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -205,6 +206,164 @@ TEST_F(CppApi, AllocatorServesStandardContainers) {
     m[1] = 2;
     EXPECT_EQ(m.at(1), 2);
     EXPECT_GT(pool.stats().bytes_allocated, 1000 * sizeof(int));
+}
+
+// --- child handles: a Pool whose pool an ancestor destroyed is empty, so its
+// destructor does not destroy the pool a second time (the ASan preset runs
+// these: a double destroy is a use after free there).
+
+TEST_F(CppApi, ChildHandleIsEmptiedByItsParentsClear) {
+    mpool::Pool root;
+    mpool::Pool child = root.child();
+    child.make<Counted>(1);
+    root.clear();
+    EXPECT_FALSE(child);
+    EXPECT_EQ(Counted::alive, 0);
+    EXPECT_EQ(root.stats().children, 0u);
+} // ~child does nothing
+
+TEST_F(CppApi, ChildHandleIsEmptiedByItsParentsDestroy) {
+    auto root = std::make_unique<mpool::Pool>();
+    mpool::Pool child = root->child();
+    root.reset();
+    EXPECT_FALSE(child);
+}
+
+TEST_F(CppApi, GrandchildHandleIsEmptiedByItsGrandparentsClear) {
+    mpool::Pool root;
+    mpool::Pool child = root.child();
+    mpool::Pool grandchild = child.child();
+    root.clear();
+    EXPECT_FALSE(child);
+    EXPECT_FALSE(grandchild);
+}
+
+TEST_F(CppApi, MovedChildHandleIsEmptiedByItsParentsClear) {
+    mpool::Pool root;
+    mpool::Pool first = root.child();
+    mpool::Pool constructed(std::move(first));
+    mpool::Pool assigned;
+    assigned = root.child();
+    root.clear();
+    EXPECT_FALSE(constructed);
+    EXPECT_FALSE(assigned);
+    EXPECT_FALSE(first);
+}
+
+// The slot moves with the handle: only the handle that owns the pool is
+// written, not the one it was moved from (which may own another pool by then).
+TEST_F(CppApi, HandleMovedFromAndReusedKeepsItsNewPool) {
+    mpool::Pool root;
+    mpool::Pool other;
+    mpool::Pool handle = root.child();
+    mpool::Pool taker(std::move(handle));
+    handle = other.child();
+    root.clear();
+    EXPECT_FALSE(taker);
+    EXPECT_TRUE(handle);
+    EXPECT_EQ(handle.parent(), other.get());
+}
+
+TEST_F(CppApi, ReleasedHandleIsNotWrittenByTheLibrary) {
+    mpool::Pool root;
+    mpool::Pool other;
+    mpool::Pool handle = root.child();
+    mpool_t *raw = handle.release();
+    handle = other.child();
+    root.clear(); // destroys raw
+    EXPECT_TRUE(handle);
+    EXPECT_EQ(handle.parent(), other.get());
+    (void)raw;
+}
+
+TEST_F(CppApi, HandlesInAVectorSurviveItsReallocation) {
+    mpool::Pool root;
+    std::vector<mpool::Pool> children;
+    for (int i = 0; i < 100; ++i) children.push_back(root.child()); // moves the handles as it grows
+    root.clear();
+    for (const mpool::Pool &child : children) EXPECT_FALSE(child);
+}
+
+// A handle kept in its parent's memory: the parent's clear destroys the
+// child (children go before cleanups), then runs ~Pool, which does nothing.
+TEST_F(CppApi, HandleKeptInItsParentsMemory) {
+    mpool::Pool root;
+    mpool::Pool *kept = root.make<mpool::Pool>(root.child());
+    kept->make<Counted>(1);
+    root.clear();
+    EXPECT_EQ(Counted::alive, 0);
+    EXPECT_EQ(root.stats().children, 0u);
+}
+
+// Assigning a child's handle to its parent's handle destroys the parent, and
+// with it the child: the handle ends up empty rather than dangling.
+TEST_F(CppApi, AssigningAChildToItsParentsHandleLeavesItEmpty) {
+    mpool::Pool root;
+    mpool::Pool child = root.child();
+    root = std::move(child);
+    EXPECT_FALSE(root);
+    EXPECT_FALSE(child);
+}
+
+TEST_F(CppApi, AdoptedChildHandleIsEmptiedByItsParentsClear) {
+    mpool::Pool root;
+    mpool::Pool adopted = mpool::Pool::adopt(mpool_create(root.get()));
+    root.clear();
+    EXPECT_FALSE(adopted);
+}
+
+// --- throwing constructors give their bytes back.
+
+struct AlwaysThrows {
+    char payload[40];
+    AlwaysThrows() : payload{} { throw std::runtime_error("no"); }
+    ~AlwaysThrows() {}
+};
+
+// Allocates from its pool, then throws: its bytes are not the last
+// allocation any more and stay until the clear.
+struct AllocatesThenThrows {
+    explicit AllocatesThenThrows(mpool::PoolRef pool) {
+        pool.allocate(16);
+        throw std::runtime_error("no");
+    }
+};
+
+TEST_F(CppApi, MakeWhoseConstructorThrowsGivesItsBytesBack) {
+    mpool::Pool pool;
+    pool.make<Point>(1, 2);
+    size_t before = pool.stats().bytes_allocated;
+    EXPECT_THROW(pool.make<AlwaysThrows>(), std::runtime_error);
+    EXPECT_EQ(pool.stats().bytes_allocated, before);
+    EXPECT_EQ(pool.stats().cleanups, 0u);
+}
+
+TEST_F(CppApi, MakeWhoseConstructorAllocatedKeepsItsBytes) {
+    mpool::Pool pool;
+    size_t before = pool.stats().bytes_allocated;
+    EXPECT_THROW(pool.make<AllocatesThenThrows>(pool), std::runtime_error);
+    EXPECT_EQ(pool.stats().bytes_allocated, before + sizeof(AllocatesThenThrows) + 16);
+}
+
+TEST_F(CppApi, MakeArrayWhoseConstructorThrowsGivesItsBytesBack) {
+    mpool::Pool pool;
+    size_t before = pool.stats().bytes_allocated;
+    EXPECT_THROW(pool.make_array<Throws>(5), std::runtime_error);
+    EXPECT_EQ(pool.stats().bytes_allocated, before);
+}
+
+TEST_F(CppApi, OnCleanupWhoseCallableThrowsOnCopyGivesItsBytesBack) {
+    struct ThrowsOnCopy {
+        ThrowsOnCopy() = default;
+        ThrowsOnCopy(const ThrowsOnCopy &) { throw std::runtime_error("copy"); }
+        void operator()() const {}
+    };
+    mpool::Pool pool;
+    size_t before = pool.stats().bytes_allocated;
+    const ThrowsOnCopy callable;
+    EXPECT_THROW(pool.on_cleanup(callable), std::runtime_error);
+    EXPECT_EQ(pool.stats().bytes_allocated, before);
+    EXPECT_EQ(pool.stats().cleanups, 0u);
 }
 
 int sum_in(mpool::PoolRef pool) {

@@ -9,7 +9,7 @@
  * and gets new ones from a block source (malloc/free unless you give one).
  *
  * Sections: version; constants; types; pools; allocation; strings; cleanups
- * and userdata; tree and tags; statistics; allocators.
+ * and userdata; scopes; tree and tags; statistics; allocators.
  *
  * Errors. A call that returns a pointer returns NULL on failure and sets
  * errno: EINVAL for a bad argument (a NULL pool, an alignment that is not a
@@ -351,6 +351,55 @@ MPOOL_API int mpool_userdata_set(mpool_t *pool, const char *key, void *data, mpo
 /* The data set under `key`, or NULL when none is (or pool or key is NULL). */
 MPOOL_API void *mpool_userdata_get(const mpool_t *pool, const char *key);
 
+/* ---------------------------------------------------------------- scopes: marks and rewinding */
+
+/* A scratch scope without a child pool: mpool_mark() notes where the pool
+ * stands, mpool_rewind() takes the pool back there. Rewinding undoes, newest
+ * first and in the order of mpool_clear(), everything done to the pool since
+ * the mark: it runs the pre-cleanups registered since, destroys the children
+ * created since (and children moved under the pool since), runs the cleanups
+ * registered since, drops the userdata keys added since (running their
+ * cleanups), repeated while those callbacks add more; then it frees every
+ * allocation made since (blocks taken since become the pool's spares, large
+ * blocks go back to the allocator), puts the tag back as it was, and
+ * restores the cursor, so bytes_allocated is exactly what it was at the
+ * mark. What was there before the mark stays: allocations, registrations,
+ * children and userdata keys, with these exceptions: a value set since the
+ * mark under a key that existed before keeps its new value; an allocation
+ * made before the mark and grown in place by mpool_realloc() since keeps
+ * only the bytes it had at the mark; memory killed cleanup records held
+ * before the mark is not reused until the next clear.
+ *
+ * Marks nest: rewinding to a mark makes every newer mark invalid, and keeps
+ * the mark itself valid (a loop may rewind to one mark each time round). A
+ * mark is valid until the pool is cleared or destroyed. In debug mode, the
+ * canaries of the allocations freed by a rewind are checked; under
+ * AddressSanitizer or Valgrind they become inaccessible.
+ *
+ * Threads: like mpool_clear(): no other thread may use the pool or its
+ * descendants, or create children of it, during mpool_rewind();
+ * mpool_mark() needs the pool to itself. */
+
+/* Where a pool stands; stack-allocatable. Its fields are private. (The
+ * struct's tag is not mpool_mark, which in C++ would be hidden by the
+ * function's name.) */
+typedef struct mpool_mark_state {
+    void *mpool__private[16];
+} mpool_mark_t;
+
+/* Notes in *mark where the pool stands now. pool or mark NULL: no-op. */
+MPOOL_API void mpool_mark(mpool_t *pool, mpool_mark_t *mark);
+
+/* Takes the pool back to *mark, as described above. Returns 0; EINVAL when
+ * pool or mark is NULL, the mark is of another pool, was taken before the
+ * pool's last clear, or is seen to be newer than a mark rewound to since
+ * (not every such mark is seen: do not use one); ENOTSUP for a pool created
+ * with MPOOL_CONCURRENT; EBUSY when called from a callback of the pool's own
+ * clear, destroy or rewind. A callback run by a rewind may allocate,
+ * register and create children in the pool (the rewind undoes those too);
+ * a clear or destroy of the pool from such a callback does nothing. */
+MPOOL_API int mpool_rewind(mpool_t *pool, const mpool_mark_t *mark);
+
 /* ---------------------------------------------------------------- tree and tags */
 
 /* Threads: mpool_parent, mpool_is_ancestor and mpool_get_allocator read
@@ -516,6 +565,33 @@ typedef uint64_t (*mpool_clock_fn)(void *ctx);
 /* Replaces the allocator's clock (NULL: CLOCK_MONOTONIC), for tests and for
  * programs that keep their own time. Called with the allocator's lock held. */
 MPOOL_API void mpool_allocator_set_clock(mpool_allocator_t *allocator, mpool_clock_fn clock, void *ctx);
+
+/* ---------------------------------------------------------------- hooks for mpool.hpp */
+
+/* Not to be called directly: for mpool.hpp, whose classes they serve. Each
+ * needs the pool to itself, as the calls it serves do. */
+
+/* Names the slot that the library sets to NULL when the pool is freed
+ * (by mpool_destroy() of it or of an ancestor, or an ancestor's
+ * mpool_clear()), so that an mpool::Pool handle knows its pool is gone.
+ * One slot per pool; a later call replaces it; NULL: none. */
+MPOOL_API void mpool__set_owner(mpool_t *pool, mpool_t **slot);
+
+/* The pool's std::pmr::memory_resource, as void *: it lives in the pool's
+ * header, so it is the same for every call, survives mpool_clear(), and is
+ * valid until the pool is freed. NULL for pool NULL. */
+MPOOL_API void *mpool__resource(mpool_t *pool);
+
+/* Gives back `ptr`, an allocation of `size` bytes (the size it was asked
+ * with), when it is the pool's most recent allocation and the pool's cursor
+ * still sits just past it: the pool hands the bytes out again and
+ * bytes_allocated drops by `size`; returns 1. Otherwise does nothing and
+ * returns 0: always for an earlier allocation, a large one (over
+ * MPOOL_LARGE_THRESHOLD) and in a MPOOL_CONCURRENT pool; sometimes for one
+ * that began a new block. In a checked pool (see "Finding memory bugs") the
+ * bytes become inaccessible again and debug mode forgets the allocation.
+ * pool or ptr NULL: 0. */
+MPOOL_API int mpool__give_back(mpool_t *pool, void *ptr, size_t size);
 
 /* ---------------------------------------------------------------- inline fast path */
 

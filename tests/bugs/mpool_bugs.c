@@ -63,6 +63,26 @@ static void use_after_clear(void) {
     mpool_destroy(pool);
 }
 
+static void use_after_rewind(void) {
+    mpool_t *pool = tagged_root();
+    mpool_mark_t mark;
+    mpool_mark(pool, &mark);
+    char *s = launder(mpool_strdup(pool, "scratch"));
+    mpool_rewind(pool, &mark);
+    g_sink = (unsigned char)s[0];
+    mpool_destroy(pool);
+}
+
+static void overflow_then_rewind(void) {
+    mpool_t *pool = tagged_root();
+    mpool_mark_t mark;
+    mpool_mark(pool, &mark);
+    char *p = launder(mpool_alloc(pool, 24));
+    memset(p, 'a', 25);
+    mpool_rewind(pool, &mark); /* debug mode checks the canaries here */
+    mpool_destroy(pool);
+}
+
 static void use_after_destroy(void) {
     mpool_t *root = tagged_root();
     mpool_t *child = mpool_create(root);
@@ -170,6 +190,8 @@ static const struct bug k_bugs[] = {
     {"overflow_into_next", overflow_into_next},
     {"underflow", underflow},
     {"use_after_clear", use_after_clear},
+    {"use_after_rewind", use_after_rewind},
+    {"overflow_then_rewind", overflow_then_rewind},
     {"use_after_destroy", use_after_destroy},
     {"use_after_parent_clear", use_after_parent_clear},
     {"use_after_realloc_move", use_after_realloc_move},

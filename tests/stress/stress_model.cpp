@@ -94,6 +94,7 @@ std::string kept_tag(size_t index) {
 // than assumed, so that the model follows an implementation whose records
 // differ. [0]: a plain pool, [1]: a MPOOL_CONCURRENT one.
 struct RecordCosts {
+    size_t first = 0;       // what the first registration since a clear (of any kind) adds to its cost
     size_t cleanup = 0;     // registering a cleanup
     size_t pre_cleanup = 0; // registering a pre-cleanup
     size_t reused = 0;      // registering after a kill (a reused record)
@@ -116,17 +117,20 @@ RecordCosts measure_record_costs(bool concurrent) {
     mpool_t *pool = mpool_create_ex(nullptr, &options);
     size_t before = allocated_of(pool);
     mpool_cleanup_register(pool, &token, calibration_cleanup);
+    size_t first_cleanup = allocated_of(pool) - before;
+    before = allocated_of(pool);
+    mpool_cleanup_register(pool, &token, calibration_cleanup);
     c.cleanup = allocated_of(pool) - before;
+    c.first = first_cleanup - c.cleanup;
     mpool_cleanup_kill(pool, &token, calibration_cleanup);
     before = allocated_of(pool);
     mpool_pre_cleanup_register(pool, &token, calibration_cleanup);
     c.reused = allocated_of(pool) - before;
-    mpool_clear(pool);
-    before = allocated_of(pool);
     mpool_pre_cleanup_register(pool, &token, calibration_cleanup);
-    c.pre_cleanup = allocated_of(pool) - before;
+    c.pre_cleanup = allocated_of(pool) - before - c.reused;
     mpool_clear(pool);
     for (size_t k = 0; k < kKeyCount; ++k) {
+        mpool_userdata_set(pool, "calibration", &token, nullptr); // the first registration is made
         before = allocated_of(pool);
         mpool_userdata_set(pool, kKeys[k], &token, nullptr);
         c.userdata[k] = allocated_of(pool) - before;
@@ -285,6 +289,7 @@ struct PoolModel {
     size_t user_bytes = 0;                  // bytes_allocated from allocation calls
     size_t record_bytes = 0;                // bytes_allocated from records (RecordCosts)
     size_t free_records = 0;                // killed records a registration may reuse
+    bool registered = false;                // something was registered since the last clear (RecordCosts::first)
     uint32_t child_threads = 0;             // bit per thread that made a child here
     unsigned creator = 0;                   // the thread that made it
     uint32_t child_allocators = 0;          // bit per accounted allocator a child here used
@@ -602,8 +607,9 @@ struct Interpreter::State {
             --p.free_records;
             p.record_bytes += costs.reused;
         } else {
-            p.record_bytes += pre ? costs.pre_cleanup : costs.cleanup;
+            p.record_bytes += (pre ? costs.pre_cleanup : costs.cleanup) + (p.registered ? 0 : costs.first);
         }
+        p.registered = true;
         (pre ? p.pre_cleanups : p.cleanups).push_back({hook, fn});
     }
 
@@ -728,6 +734,7 @@ struct Interpreter::State {
         frames.pop_back();
         PoolModel &p = pool(id);
         p.free_records = 0;
+        p.registered = false;
         drop_allocations(p, true);
         if (!destroy) {
             p.user_bytes = 0;
@@ -757,7 +764,8 @@ struct Interpreter::State {
             return;
         }
         p.userdata.push_back({key, value, fn});
-        p.record_bytes += record_costs(p.concurrent).userdata[key];
+        p.record_bytes += record_costs(p.concurrent).userdata[key] + (p.registered ? 0 : record_costs(p.concurrent).first);
+        p.registered = true;
     }
 
     // ------------------------------------------------------------ the real callbacks

@@ -1,0 +1,393 @@
+// Marks and rewinding: mpool_mark() and mpool_rewind().
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "test_support.hpp"
+
+namespace {
+
+std::vector<std::string> g_log;
+void log_event(void *data) { g_log.push_back(static_cast<const char *>(data)); }
+
+char kOld[] = "old";
+char kNew[] = "new";
+char kNewer[] = "newer";
+char kPre[] = "pre";
+char kChild[] = "child";
+char kUserdata[] = "userdata";
+
+class Scopes : public ::testing::Test {
+protected:
+    TestSource source;
+    mpool_allocator_t *allocator = nullptr;
+    mpool_t *pool = nullptr;
+    void SetUp() override {
+        g_log.clear();
+        allocator = source.make_allocator();
+        pool = root_on(allocator);
+        ASSERT_NE(pool, nullptr);
+    }
+    void TearDown() override {
+        mpool_destroy(pool);
+        mpool_allocator_destroy(allocator);
+        EXPECT_EQ(source.live_blocks, 0u);
+    }
+};
+
+TEST_F(Scopes, RewindRestoresBytesAllocatedExactly) {
+    ASSERT_NE(mpool_alloc(pool, 40), nullptr);
+    ASSERT_NE(mpool_strdup(pool, "before the mark"), nullptr);
+    size_t at_mark = stats_of(pool).bytes_allocated;
+    mpool_mark_t mark;
+    mpool_mark(pool, &mark);
+    for (size_t i = 1; i < 200; ++i) ASSERT_NE(mpool_alloc(pool, i * 7), nullptr);
+    ASSERT_NE(mpool_calloc(pool, 10, 10), nullptr);
+    ASSERT_NE(mpool_printf(pool, "%d-%s", 42, "x"), nullptr);
+    ASSERT_EQ(mpool_rewind(pool, &mark), 0);
+    EXPECT_EQ(stats_of(pool).bytes_allocated, at_mark);
+}
+
+TEST_F(Scopes, AllocationsBeforeTheMarkKeepTheirContents) {
+    char *kept = mpool_strdup(pool, "kept across the rewind");
+    mpool_mark_t mark;
+    mpool_mark(pool, &mark);
+    for (int i = 0; i < 100; ++i) std::memset(mpool_alloc(pool, 300), 0x55, 300);
+    ASSERT_EQ(mpool_rewind(pool, &mark), 0);
+    EXPECT_STREQ(kept, "kept across the rewind");
+}
+
+TEST_F(Scopes, MemoryFreedByARewindIsHandedOutAgain) {
+    SKIP_WHEN_CHECKED();
+    mpool_mark_t mark;
+    mpool_mark(pool, &mark);
+    void *first = mpool_alloc(pool, 64);
+    ASSERT_EQ(mpool_rewind(pool, &mark), 0);
+    EXPECT_EQ(mpool_alloc(pool, 64), first);
+}
+
+TEST_F(Scopes, BlocksTakenSinceTheMarkAreKeptAsSparesAndReused) {
+    SKIP_WHEN_EVERY_ALLOCATION_HAS_A_BLOCK();
+    mpool_mark_t mark;
+    mpool_mark(pool, &mark);
+    for (int i = 0; i < 64; ++i) ASSERT_NE(mpool_alloc(pool, 1000), nullptr);
+    size_t blocks = stats_of(pool).blocks;
+    size_t requests = source.requests;
+    ASSERT_GT(blocks, 1u);
+    ASSERT_EQ(mpool_rewind(pool, &mark), 0);
+    EXPECT_EQ(stats_of(pool).blocks, blocks); // kept by the pool
+    for (int i = 0; i < 64; ++i) ASSERT_NE(mpool_alloc(pool, 1000), nullptr);
+    EXPECT_EQ(source.requests, requests); // the same again needs no new block
+    EXPECT_EQ(stats_of(pool).blocks, blocks);
+}
+
+TEST_F(Scopes, LargeBlocksTakenSinceTheMarkGoBackToTheAllocator) {
+    ASSERT_NE(mpool_alloc(pool, 100000), nullptr); // before the mark: stays
+    size_t reserved = stats_of(pool).bytes_reserved;
+    mpool_mark_t mark;
+    mpool_mark(pool, &mark);
+    ASSERT_NE(mpool_alloc(pool, 50000), nullptr);
+    ASSERT_NE(mpool_alloc(pool, 70000), nullptr);
+    ASSERT_EQ(mpool_rewind(pool, &mark), 0);
+    EXPECT_EQ(stats_of(pool).bytes_reserved, reserved);
+}
+
+TEST_F(Scopes, LargeBlocksStayWhenTheMarksNewestWasMovedByRealloc) {
+    void *big = mpool_alloc(pool, 100000);
+    mpool_mark_t mark;
+    mpool_mark(pool, &mark);
+    void *moved = mpool_realloc(pool, big, 100000, 200000); // gives the mark's newest large block back
+    ASSERT_NE(moved, nullptr);
+    std::memset(moved, 1, 200000);
+    ASSERT_EQ(mpool_rewind(pool, &mark), 0);
+    // What is newer cannot be told apart from what is older: nothing is
+    // freed, so the moved allocation is still usable until the next clear.
+    std::memset(moved, 2, 200000);
+    EXPECT_GE(stats_of(pool).bytes_reserved, size_t{200000});
+}
+
+TEST_F(Scopes, RewindRunsCleanupsRegisteredSinceNewestFirstAndKeepsOlderOnes) {
+    mpool_cleanup_register(pool, kOld, log_event);
+    mpool_mark_t mark;
+    mpool_mark(pool, &mark);
+    mpool_cleanup_register(pool, kNew, log_event);
+    mpool_cleanup_register(pool, kNewer, log_event);
+    ASSERT_EQ(mpool_rewind(pool, &mark), 0);
+    EXPECT_EQ(g_log, (std::vector<std::string>{"newer", "new"}));
+    EXPECT_EQ(stats_of(pool).cleanups, 1u);
+    g_log.clear();
+    mpool_clear(pool);
+    EXPECT_EQ(g_log, (std::vector<std::string>{"old"}));
+}
+
+TEST_F(Scopes, RewindRunsCleanupsRegisteredSinceWhenThePoolHadNoneAtTheMark) {
+    mpool_mark_t mark;
+    mpool_mark(pool, &mark);
+    mpool_cleanup_register(pool, kNew, log_event);
+    ASSERT_EQ(mpool_rewind(pool, &mark), 0);
+    EXPECT_EQ(g_log, (std::vector<std::string>{"new"}));
+    EXPECT_EQ(stats_of(pool).cleanups, 0u);
+    EXPECT_EQ(stats_of(pool).bytes_allocated, 0u);
+}
+
+TEST_F(Scopes, RewindGoesInTheOrderOfAClear) {
+    mpool_mark_t mark;
+    mpool_mark(pool, &mark);
+    mpool_t *child = mpool_create(pool);
+    mpool_cleanup_register(child, kChild, log_event);
+    mpool_pre_cleanup_register(pool, kPre, log_event);
+    mpool_cleanup_register(pool, kNew, log_event);
+    mpool_userdata_set(pool, "key", kUserdata, log_event);
+    ASSERT_EQ(mpool_rewind(pool, &mark), 0);
+    EXPECT_EQ(g_log, (std::vector<std::string>{"pre", "child", "new", "userdata"}));
+}
+
+TEST_F(Scopes, RewindDestroysChildrenCreatedSinceAndKeepsOlderOnes) {
+    mpool_t *older = mpool_create(pool);
+    mpool_mark_t mark;
+    mpool_mark(pool, &mark);
+    mpool_t *newer = mpool_create(pool);
+    mpool_cleanup_register(newer, kNew, log_event);
+    mpool_cleanup_register(older, kOld, log_event);
+    ASSERT_EQ(stats_of(pool).children, 2u);
+    ASSERT_EQ(mpool_rewind(pool, &mark), 0);
+    EXPECT_EQ(g_log, (std::vector<std::string>{"new"}));
+    EXPECT_EQ(stats_of(pool).children, 1u);
+    EXPECT_NE(mpool_alloc(older, 10), nullptr); // still alive
+}
+
+TEST_F(Scopes, AnOlderChildDestroyedSinceTheMarkDoesNotConfuseTheRewind) {
+    mpool_t *older = mpool_create(pool);
+    mpool_mark_t mark;
+    mpool_mark(pool, &mark);
+    mpool_destroy(older);
+    mpool_t *newer = mpool_create(pool); // may reuse the older one's block
+    mpool_cleanup_register(newer, kNew, log_event);
+    ASSERT_EQ(mpool_rewind(pool, &mark), 0);
+    EXPECT_EQ(g_log, (std::vector<std::string>{"new"}));
+    EXPECT_EQ(stats_of(pool).children, 0u);
+}
+
+TEST_F(Scopes, RewindDestroysAChildThatAnotherThreadCreatedSinceTheMark) {
+    mpool_t *mine = mpool_create(pool); // this thread's children use the own list
+    mpool_mark_t mark;
+    mpool_mark(pool, &mark);
+    std::thread([&] {
+        mpool_t *theirs = mpool_create(pool); // another thread: a lane
+        mpool_cleanup_register(theirs, kNew, log_event);
+    }).join();
+    ASSERT_EQ(stats_of(pool).children, 2u);
+    ASSERT_EQ(mpool_rewind(pool, &mark), 0);
+    EXPECT_EQ(g_log, (std::vector<std::string>{"new"}));
+    EXPECT_EQ(stats_of(pool).children, 1u);
+    EXPECT_NE(mpool_alloc(mine, 10), nullptr);
+}
+
+TEST_F(Scopes, RewindDropsUserdataAddedSinceAndKeepsOlderKeys) {
+    static int old_value, new_value;
+    mpool_userdata_set(pool, "old", &old_value, nullptr);
+    mpool_mark_t mark;
+    mpool_mark(pool, &mark);
+    mpool_userdata_set(pool, "new", &new_value, log_event);
+    ASSERT_EQ(mpool_rewind(pool, &mark), 0);
+    EXPECT_EQ(mpool_userdata_get(pool, "new"), nullptr);
+    EXPECT_EQ(mpool_userdata_get(pool, "old"), &old_value);
+    EXPECT_EQ(g_log.size(), 1u); // the dropped value's cleanup ran
+}
+
+TEST_F(Scopes, AValueReplacedSinceTheMarkUnderAnOlderKeyIsKept) {
+    static int old_value, new_value;
+    mpool_userdata_set(pool, "key", &old_value, nullptr);
+    mpool_mark_t mark;
+    mpool_mark(pool, &mark);
+    mpool_userdata_set(pool, "key", &new_value, nullptr);
+    ASSERT_EQ(mpool_rewind(pool, &mark), 0);
+    EXPECT_EQ(mpool_userdata_get(pool, "key"), &new_value);
+}
+
+TEST_F(Scopes, ACleanupKilledSinceTheMarkStaysKilled) {
+    mpool_cleanup_register(pool, kOld, log_event);
+    mpool_mark_t mark;
+    mpool_mark(pool, &mark);
+    ASSERT_EQ(mpool_cleanup_kill(pool, kOld, log_event), 0);
+    mpool_cleanup_register(pool, kNew, log_event); // reuses the killed record
+    ASSERT_EQ(mpool_rewind(pool, &mark), 0);
+    EXPECT_EQ(g_log, (std::vector<std::string>{"new"}));
+    EXPECT_EQ(stats_of(pool).cleanups, 0u);
+}
+
+TEST_F(Scopes, RewindPutsTheTagBack) {
+    mpool_set_tag(pool, "before");
+    mpool_mark_t mark;
+    mpool_mark(pool, &mark);
+    mpool_set_tag(pool, "after");
+    ASSERT_EQ(mpool_rewind(pool, &mark), 0);
+    EXPECT_STREQ(mpool_tag(pool), "before");
+}
+
+TEST_F(Scopes, MarksNest) {
+    mpool_mark_t outer, inner;
+    mpool_mark(pool, &outer);
+    ASSERT_NE(mpool_alloc(pool, 100), nullptr);
+    size_t at_inner = stats_of(pool).bytes_allocated;
+    mpool_mark(pool, &inner);
+    ASSERT_NE(mpool_alloc(pool, 5000), nullptr);
+    ASSERT_EQ(mpool_rewind(pool, &inner), 0);
+    EXPECT_EQ(stats_of(pool).bytes_allocated, at_inner);
+    ASSERT_EQ(mpool_rewind(pool, &outer), 0);
+    EXPECT_EQ(stats_of(pool).bytes_allocated, 0u);
+}
+
+TEST_F(Scopes, AMarkCanBeRewoundToAgainAndAgain) {
+    mpool_mark_t mark;
+    mpool_mark(pool, &mark);
+    for (int round = 0; round < 100; ++round) {
+        for (int i = 0; i < 50; ++i) ASSERT_NE(mpool_alloc(pool, 200), nullptr);
+        mpool_cleanup_register(pool, kNew, log_event);
+        ASSERT_EQ(mpool_rewind(pool, &mark), 0);
+    }
+    EXPECT_EQ(g_log.size(), 100u);
+    EXPECT_EQ(stats_of(pool).bytes_allocated, 0u);
+}
+
+TEST_F(Scopes, ANewerMarkIsRejectedAfterARewindToAnOlderOne) {
+    mpool_mark_t older, newer;
+    mpool_mark(pool, &older);
+    ASSERT_NE(mpool_alloc(pool, 3000), nullptr);
+    ASSERT_NE(mpool_alloc(pool, 3000), nullptr); // a new block
+    mpool_mark(pool, &newer);
+    ASSERT_EQ(mpool_rewind(pool, &older), 0);
+    EXPECT_EQ(mpool_rewind(pool, &newer), EINVAL);
+}
+
+TEST_F(Scopes, AMarkFromBeforeAClearIsRejected) {
+    mpool_mark_t mark;
+    mpool_mark(pool, &mark);
+    mpool_clear(pool);
+    EXPECT_EQ(mpool_rewind(pool, &mark), EINVAL);
+}
+
+TEST_F(Scopes, AMarkOfAnotherPoolIsRejected) {
+    mpool_t *other = mpool_create(pool);
+    mpool_mark_t mark;
+    mpool_mark(other, &mark);
+    EXPECT_EQ(mpool_rewind(pool, &mark), EINVAL);
+}
+
+TEST_F(Scopes, NullArgumentsAreRejected) {
+    mpool_mark_t mark;
+    mpool_mark(nullptr, &mark); // no-op
+    mpool_mark(pool, nullptr);  // no-op
+    EXPECT_EQ(mpool_rewind(nullptr, &mark), EINVAL);
+    EXPECT_EQ(mpool_rewind(pool, nullptr), EINVAL);
+}
+
+TEST_F(Scopes, AConcurrentPoolCannotBeRewound) {
+    mpool_options_t options{};
+    options.flags = MPOOL_CONCURRENT;
+    mpool_t *concurrent = mpool_create_ex(pool, &options);
+    mpool_mark_t mark;
+    mpool_mark(concurrent, &mark);
+    EXPECT_EQ(mpool_rewind(concurrent, &mark), ENOTSUP);
+}
+
+mpool_t *g_pool;
+mpool_mark_t g_mark;
+int g_nested_rc;
+void rewind_from_cleanup(void *) { g_nested_rc = mpool_rewind(g_pool, &g_mark); }
+void clear_from_cleanup(void *) { mpool_clear(g_pool); }
+
+TEST_F(Scopes, ARewindFromACallbackOfTheSamePoolIsBusy) {
+    g_pool = pool;
+    mpool_mark(pool, &g_mark);
+    mpool_cleanup_register(pool, nullptr, rewind_from_cleanup);
+    ASSERT_EQ(mpool_rewind(pool, &g_mark), 0);
+    EXPECT_EQ(g_nested_rc, EBUSY);
+}
+
+TEST_F(Scopes, AClearFromACallbackOfARewindDoesNothing) {
+    g_pool = pool;
+    mpool_cleanup_register(pool, kOld, log_event);
+    mpool_mark_t mark;
+    mpool_mark(pool, &mark);
+    mpool_cleanup_register(pool, nullptr, clear_from_cleanup);
+    ASSERT_EQ(mpool_rewind(pool, &mark), 0);
+    EXPECT_TRUE(g_log.empty()); // the older cleanup did not run
+    EXPECT_EQ(stats_of(pool).cleanups, 1u);
+}
+
+void register_more(void *) {
+    mpool_cleanup_register(g_pool, kNewer, log_event);
+    mpool_t *child = mpool_create(g_pool);
+    mpool_cleanup_register(child, kChild, log_event);
+    mpool_alloc(g_pool, 5000);
+}
+
+TEST_F(Scopes, WhatCallbacksAddDuringARewindIsUndoneToo) {
+    g_pool = pool;
+    mpool_mark_t mark;
+    mpool_mark(pool, &mark);
+    mpool_cleanup_register(pool, nullptr, register_more);
+    ASSERT_EQ(mpool_rewind(pool, &mark), 0);
+    EXPECT_EQ(g_log, (std::vector<std::string>{"child", "newer"}));
+    mpool_stats_t s = stats_of(pool);
+    EXPECT_EQ(s.bytes_allocated, 0u);
+    EXPECT_EQ(s.children, 0u);
+    EXPECT_EQ(s.cleanups, 0u);
+}
+
+TEST_F(Scopes, RewindReleasesALimitsChargeForLargeBlocks) {
+    mpool_options_t options{};
+    options.limit = 200000;
+    mpool_t *limited = mpool_create_ex(pool, &options);
+    ASSERT_NE(limited, nullptr);
+    mpool_mark_t mark;
+    mpool_mark(limited, &mark);
+    for (int round = 0; round < 10; ++round) { // 10 x 120 KB: only fits when each rewind gives back
+        ASSERT_NE(mpool_alloc(limited, 120000), nullptr) << "round " << round;
+        ASSERT_EQ(mpool_rewind(limited, &mark), 0);
+    }
+}
+
+TEST_F(Scopes, AMarkStaysValidWhenABlockWasFilledBesideTheCurrentOne) {
+    SKIP_WHEN_CHECKED();
+    // Under a limit, a new block is cut to what the limit allows; when it
+    // then has less room than the current block, it goes straight to the
+    // filled list and the current block stays.
+    mpool_options_t options{};
+    options.limit = 27000;
+    options.block_size = 8192;
+    mpool_t *limited = mpool_create_ex(pool, &options);
+    ASSERT_EQ(stats_of(limited).bytes_reserved, 16360u);
+    char *first = static_cast<char *>(mpool_alloc(limited, 8180));
+    mpool_mark_t mark;
+    mpool_mark(limited, &mark);
+    ASSERT_NE(mpool_alloc(limited, 8780), nullptr);
+    ASSERT_EQ(mpool_alloc(limited, 16), first + 8192); // the home block is still current
+    ASSERT_EQ(stats_of(limited).blocks, 2u);
+    ASSERT_EQ(mpool_rewind(limited, &mark), 0);
+    EXPECT_EQ(stats_of(limited).bytes_allocated, 8180u);
+    EXPECT_EQ(mpool_alloc(limited, 16), first + 8192);
+}
+
+TEST_F(Scopes, AMarkStaysValidWhenTheLastAllocationShrankInPlace) {
+    void *last = mpool_alloc(pool, 500);
+    mpool_mark_t mark;
+    mpool_mark(pool, &mark);
+    ASSERT_EQ(mpool_realloc(pool, last, 500, 100), last);
+    EXPECT_EQ(mpool_rewind(pool, &mark), 0);
+    EXPECT_EQ(stats_of(pool).bytes_allocated, 500u);
+}
+
+TEST_F(Scopes, AMarkIsStillValidAfterARewindToIt) {
+    mpool_mark_t mark;
+    mpool_mark(pool, &mark);
+    ASSERT_EQ(mpool_rewind(pool, &mark), 0);
+    ASSERT_EQ(mpool_rewind(pool, &mark), 0);
+}
+
+} // namespace
