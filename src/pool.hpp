@@ -64,6 +64,7 @@ enum pool_flag : uint8_t {
     kConcurrent = 8,    // MPOOL_CONCURRENT: threads allocate in lanes (lanes.hpp)
     kChecked = 16,      // allocations are laid out with redzones for the checkers (checks.hpp)
     kDebug = 32,        // debug mode: records, canaries, misuse checks; an mpool__debug record follows the others
+    kHasExtra = 64,     // options.extra_size: an mpool__extra record and the user's area follow all the others
 };
 
 } // namespace mpool::detail
@@ -135,6 +136,14 @@ inline size_t records_size(uint8_t flags) {
            ((flags & kConcurrent) ? kConcurrentRecord : 0) + ((flags & kDebug) ? kDebugRecord : 0);
 }
 
+// The user's area (options.extra_size, mpool_extra()): its size, then the
+// area itself, after every other record, so that a clear (which starts
+// again at home_start()) never touches it.
+struct mpool__extra {
+    size_t size; // bytes of the area, a multiple of kAlign
+};
+inline constexpr size_t kExtraRecord = align_up_const(sizeof(mpool__extra), kAlign);
+
 inline char *pool_bytes(const mpool_t *pool) { return reinterpret_cast<char *>(const_cast<mpool_t *>(pool)); }
 
 inline bool is_concurrent(const mpool_t *pool) { return (pool->flags & kConcurrent) != 0; }
@@ -166,8 +175,17 @@ inline mpool__debug *debug_of(const mpool_t *pool) {
 inline bool is_checked(const mpool_t *pool) { return (pool->flags & kChecked) != 0; }
 inline bool is_debug(const mpool_t *pool) { return (pool->flags & kDebug) != 0; }
 
-// Where the cursor starts in the home block: after the header and records.
-inline char *home_start(const mpool_t *pool) { return pool_bytes(pool) + records_size(pool->flags); }
+// The extra record; valid only with kHasExtra. The area follows it.
+inline mpool__extra *extra_of(const mpool_t *pool) {
+    return reinterpret_cast<mpool__extra *>(pool_bytes(pool) + records_size(pool->flags));
+}
+
+// Where the cursor starts in the home block: after the header, the records
+// and the user's area.
+inline char *home_start(const mpool_t *pool) {
+    char *start = pool_bytes(pool) + records_size(pool->flags);
+    return (pool->flags & kHasExtra) ? start + kExtraRecord + extra_of(pool)->size : start;
+}
 
 // A list of children: newest first, doubly linked through the sibling
 // pointers. A parent has one (first_child), and so has each of its lanes.

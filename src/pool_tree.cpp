@@ -37,6 +37,7 @@ struct CreatePlan {
     size_t wanted = 0;                    // the home block size to ask for
     const char *tag = nullptr;            // options' tag, or NULL
     size_t tag_length = 0;                // bytes of it kept
+    size_t extra = 0;                     // the user's area and its record (kHasExtra), in bytes; 0: none
 };
 
 mpool_t *fail_create(mpool_t *parent, const mpool_options_t *options, size_t size) {
@@ -72,6 +73,11 @@ int plan_create(mpool_t *parent, const mpool_options_t *options, CreatePlan *pla
         plan->flags |= check_flags(parent, flags);
     if (options && options->limit) plan->flags |= kHasLimit;
     if (options && options->oom) plan->flags |= kHasHandler;
+    if (options && options->extra_size) {
+        if (options->extra_size > MPOOL_MAX_EXTRA_SIZE) return EINVAL;
+        plan->flags |= kHasExtra;
+        plan->extra = kExtraRecord + align_up_const(options->extra_size, kAlign);
+    }
     plan->limit = options ? options->limit : 0;
     plan->tag = options ? options->tag : nullptr;
     plan->tag_length = plan->tag ? strnlen(plan->tag, MPOOL_TAG_MAX) : 0;
@@ -79,7 +85,7 @@ int plan_create(mpool_t *parent, const mpool_options_t *options, CreatePlan *pla
     // so a tight limit can never drop it.
     size_t tag_room = plan->tag && !(plan->flags & kConcurrent) ? align_up_const(plan->tag_length + 1, kAlign) : 0;
     if (tag_room && (plan->flags & kChecked)) tag_room += 2 * kRedzone; // the block's lead and one after the tag
-    plan->least = kBlockHeader + records_size(plan->flags) + tag_room;
+    plan->least = kBlockHeader + records_size(plan->flags) + plan->extra + tag_room;
     if (parent) plan->link = lane_choose(parent, &plan->lane);
     size_t wanted = (plan->flags & kConcurrent) ? 0 : wanted_home_size(parent, *plan, options);
     plan->wanted = wanted > plan->least ? wanted : class_size_for(plan->least);
@@ -119,7 +125,8 @@ void place_tag(mpool_t *pool, const char *tag, size_t length) {
 
 // Step 3: the header and its records in the home block.
 mpool_t *build_pool(mpool__block *home, mpool_t *parent, const CreatePlan &plan, const mpool_options_t *options) {
-    if (plan.flags & kChecked) mem_undefined(block_payload(home), records_size(plan.flags)); // a reused block is not accessible
+    if (plan.flags & kChecked) // a reused block is not accessible
+        mem_undefined(block_payload(home), records_size(plan.flags) + plan.extra);
     auto *pool = new (block_payload(home)) mpool_pool{};
     pool->flags = plan.flags;
     pool->allocator = plan.allocator;
@@ -134,6 +141,10 @@ mpool_t *build_pool(mpool__block *home, mpool_t *parent, const CreatePlan &plan,
     if (plan.flags & kHasHandler) new (handler_of(pool)) mpool__handler{options->oom};
     if (plan.flags & kConcurrent) new (concurrent_of(pool)) mpool__concurrent{{}, next_pool_serial()};
     if (plan.flags & kDebug) new (debug_of(pool)) mpool__debug{};
+    if (plan.flags & kHasExtra) {
+        mpool__extra *extra = new (extra_of(pool)) mpool__extra{plan.extra - kExtraRecord};
+        std::memset(reinterpret_cast<char *>(extra) + kExtraRecord, 0, extra->size);
+    }
     place_resource(pool);
     pool->region.checked = (plan.flags & kChecked) != 0;
     if (pool->region.checked) check_block_taken(home, home_start(pool));
@@ -371,6 +382,12 @@ int mpool_is_ancestor(const mpool_t *ancestor, const mpool_t *pool) {
     for (const mpool_t *p = pool; p; p = p->parent)
         if (p == ancestor) return 1;
     return 0;
+}
+
+void *mpool_extra(const mpool_t *pool) {
+    check_not_destroyed(pool, "mpool_extra");
+    if (!pool || !(pool->flags & kHasExtra)) return nullptr;
+    return reinterpret_cast<char *>(extra_of(pool)) + kExtraRecord;
 }
 
 mpool_allocator_t *mpool_get_allocator(const mpool_t *pool) {

@@ -146,6 +146,9 @@ struct mpool__max_align_c99 {
 #define MPOOL_DEFAULT_BLOCK_SIZE (MPOOL__SIZE(4096) - MPOOL_BLOCK_SLACK)
 #define MPOOL_MAX_BLOCK_SIZE (MPOOL__SIZE(262144) - MPOOL_BLOCK_SLACK)
 
+/* The largest options.extra_size (see mpool_extra()): 1 KiB. */
+#define MPOOL_MAX_EXTRA_SIZE MPOOL__SIZE(1024)
+
 /* An allocator keeps at most this many bytes of idle blocks unless
  * mpool_allocator_set_max_free() says otherwise (4 MiB). */
 #define MPOOL_DEFAULT_MAX_FREE (MPOOL__SIZE(4) << 20)
@@ -176,6 +179,7 @@ typedef struct mpool_options {
     mpool_oom_fn oom;             /* NULL: inherit the parent's */
     const char *tag;              /* a name for reports; copied */
     unsigned flags;               /* MPOOL_CONCURRENT, or 0 */
+    size_t extra_size;            /* bytes of a zeroed area that lives as long as the pool (mpool_extra()); 0: none */
 } mpool_options_t;
 
 /* A pool that any number of threads may allocate from at once: the
@@ -228,11 +232,26 @@ MPOOL_API mpool_t *mpool_create(mpool_t *parent);
  * - tag: copied (at most MPOOL_TAG_MAX bytes are kept) into the first block,
  *   which is made big enough for it: a created pool always has its tag.
  * - flags: MPOOL_CONCURRENT, MPOOL_DEBUG, both or 0 (EINVAL otherwise).
+ * - extra_size: an area that lives as long as the pool, in its home block;
+ *   see mpool_extra(). EINVAL over MPOOL_MAX_EXTRA_SIZE.
  * Returns NULL and sets errno (EINVAL, ENOMEM) on failure; nothing leaks and
  * the parent is unchanged (its blocks and figures are as before). The
  * handler is called only for a create that fails. Safe to call concurrently
  * for the same parent. */
 MPOOL_API mpool_t *mpool_create_ex(mpool_t *parent, const mpool_options_t *options);
+
+/* The pool's extra area: options.extra_size bytes (at most
+ * MPOOL_MAX_EXTRA_SIZE; EINVAL at creation otherwise), aligned to
+ * MPOOL_ALIGNMENT, zeroed when the pool is created, kept in the pool's home
+ * block next to its header. Unlike memory from mpool_alloc(), it survives
+ * mpool_clear(): it is valid until the pool is destroyed. It is for a layer
+ * built on mpool that keeps state per pool (a runtime's pool record, the
+ * bookkeeping of a binding) and would otherwise look it up by key or
+ * allocate it apart. NULL when the pool was made without one (or for pool
+ * NULL). The pool's figures count the area in bytes_reserved, not in
+ * bytes_allocated. Any thread; what is in the area is the caller's to
+ * guard. */
+MPOOL_API void *mpool_extra(const mpool_t *pool);
 
 /* Empties a pool, in this order: runs pre-cleanups (last registered first),
  * destroys the children (newest first, in the order they were created,
