@@ -66,7 +66,8 @@ for kind in static shared; do
   build=$work/build-$kind
   prefix[$kind]=$work/prefix-$kind
   quietly "configure mpool ($kind)" cmake -S "$source_dir" -B "$build" -DCMAKE_BUILD_TYPE=Release \
-    -DBUILD_SHARED_LIBS=$([ $kind = shared ] && echo ON || echo OFF) -DMPOOL_BUILD_TESTS=OFF -DMPOOL_BUILD_BENCH=OFF \
+    -DBUILD_SHARED_LIBS=$([ $kind = shared ] && echo ON || echo OFF) \
+    -DMPOOL_BUILD_TESTS=OFF -DMPOOL_BUILD_BENCH=OFF -DMPOOL_BUILD_EXAMPLES=OFF -DMPOOL_BUILD_APR=OFF \
     -DCMAKE_INSTALL_LIBDIR="${libdir[$kind]}"
   quietly "build mpool ($kind)" cmake --build "$build" -j $jobs
   quietly "install mpool ($kind)" cmake --install "$build" --prefix "${prefix[$kind]}"
@@ -179,14 +180,15 @@ quietly "add_subdirectory: configure" cmake -S "$consumers/add-subdirectory" -B 
 quietly "add_subdirectory: build" cmake --build "$build" -j $jobs
 run_hello "add_subdirectory(mpool) from a C project" "$build/hello"
 quietly "add_subdirectory: list targets" cmake --build "$build" --target help
-if grep -E 'mpool_(tests|c_api_test|compare|micro|alloc_loop|stress|fuzz|bugs|example)' "$log" >"$work/extra"; then
+if grep -E 'mpool_(tests|c_api_test|compare|micro|alloc_loop|stress|fuzz|bugs|example|apr)' "$log" >"$work/extra"; then
   cp "$work/extra" "$log"
   fail "add_subdirectory: mpool defines its tests, benchmarks or examples as a subproject"
 fi
 quietly "add_subdirectory: install" cmake --install "$build" --prefix "$work/add-subdirectory-prefix"
 installed=$(cd "$work/add-subdirectory-prefix" && find . -type f | sort | tr '\n' ' ')
 [ "$installed" = "./bin/hello " ] || fail "add_subdirectory: installed $installed (the program alone wanted)"
-ok "add_subdirectory: mpool builds only its library (no tests, benchmarks, examples, fuzz target) and installs nothing"
+ok "add_subdirectory: mpool builds only its library (no tests, benchmarks, examples, APR drop-in, fuzz target)" \
+   "and installs nothing"
 quietly "add_subdirectory: MPOOL_INSTALL=ON" cmake "$build" -DMPOOL_INSTALL=ON
 quietly "add_subdirectory: install with MPOOL_INSTALL=ON" cmake --install "$build" --prefix "$work/add-subdirectory-all"
 for file in include/mpool/mpool.h lib/libmpool.a lib/cmake/mpool/mpoolConfig.cmake lib/pkgconfig/mpool.pc; do
