@@ -3,7 +3,11 @@
 // machine. Prints a table per workload (median of several runs, ratio to
 // mpool) and writes an SVG bar chart of the ratios.
 //
-//   mpool_compare [--quick] [--runs N] [--svg PATH]
+//   mpool_compare [--quick] [--runs N] [--peer NAME] [--workload NAME] [--svg PATH]
+//
+// --quick is a smoke run of a few seconds (3 runs, each workload 4 to 12
+// times smaller): its figures are indicative only. Tables are printed as
+// they are measured, line by line, also into a pipe.
 //
 // Workloads (every allocated byte range is written):
 //   request    a long-lived parent; per request a child pool, 64 allocations
@@ -79,6 +83,10 @@ const char *string32() {
     return text;
 }
 
+// How much each workload does. --quick shrinks every workload, so that the
+// slowest peers keep the whole run to seconds: the seed's mutex pool scans
+// every block on each allocation, about 1 us each at 1M allocations (so the
+// smaller quick pool flatters it).
 struct Settings {
     bool quick = false;
     std::string only_peer;     // --peer NAME: measure just this peer
@@ -86,7 +94,10 @@ struct Settings {
     int runs = 5;
     std::string svg_path = "mpool_bench.svg";
     int requests() const { return quick ? 20000 : 200000; }
+    size_t bulk_allocations() const { return quick ? size_t{1} << 18 : size_t{1} << 20; }
     int bulk_rounds() const { return quick ? 1 : 3; }
+    size_t shared_allocations() const { return quick ? size_t{1} << 18 : size_t{1} << 20; }
+    size_t footprint_pools() const { return quick ? 10000 : 100000; }
     int short_strings() const { return quick ? 50000 : 400000; }
     int big_strings() const { return quick ? 100 : 500; }
 };
@@ -147,15 +158,13 @@ template <class P> double request_threads_ns(const Settings &settings, int threa
     return seconds_since(start) * 1e9 / (static_cast<double>(per_thread) * threads);
 }
 
-constexpr size_t kBulkAllocations = 1 << 20;
-
 // 1M allocations of 8..128 bytes split across `threads` threads, all into
 // one shared pool, after a first round and a clear (so that each peer runs
 // on the memory its clear kept). Aggregate ns per allocation.
-template <class P> double shared_ns(const Settings &, int threads) {
+template <class P> double shared_ns(const Settings &settings, int threads) {
     typename P::Shared shared;
     const std::vector<size_t> &sizes = bulk_sizes();
-    size_t per_thread = kBulkAllocations / static_cast<size_t>(threads);
+    size_t per_thread = settings.shared_allocations() / static_cast<size_t>(threads);
     auto round = [&] {
         std::atomic<int> ready{0};
         std::atomic<bool> go{false};
@@ -186,8 +195,9 @@ template <class P> double shared_ns(const Settings &, int threads) {
 template <class P> double bulk_ns(const Settings &settings) {
     typename P::Bulk bulk;
     const std::vector<size_t> &sizes = bulk_sizes();
+    const size_t allocations = settings.bulk_allocations();
     auto one_round = [&] {
-        for (size_t i = 0; i < kBulkAllocations; ++i) {
+        for (size_t i = 0; i < allocations; ++i) {
             size_t n = sizes[i & 4095];
             void *p = bulk.alloc(n);
             std::memset(p, static_cast<int>(i), n);
@@ -198,7 +208,7 @@ template <class P> double bulk_ns(const Settings &settings) {
     one_round();
     Clock::time_point start = Clock::now();
     for (int round = 0; round < settings.bulk_rounds(); ++round) one_round();
-    return seconds_since(start) * 1e9 / (static_cast<double>(kBulkAllocations) * settings.bulk_rounds());
+    return seconds_since(start) * 1e9 / (static_cast<double>(allocations) * settings.bulk_rounds());
 }
 
 template <class P> double printf_short_ns(const Settings &settings) {
@@ -234,8 +244,6 @@ template <class P> double strcat_ns(const Settings &settings) {
 
 // ---------------------------------------------------------------- footprint
 
-constexpr size_t kFootprintPools = 100000;
-
 size_t resident_bytes() {
     std::ifstream statm("/proc/self/statm");
     size_t total = 0, resident = 0;
@@ -246,18 +254,19 @@ size_t resident_bytes() {
 // Resident bytes per live child pool holding one 32-byte allocation. The
 // handles' storage is touched before the first reading, so it is not counted,
 // except for peers whose pool state lives in the handle itself.
-template <class P> double footprint_bytes() {
+template <class P> double footprint_bytes(const Settings &settings) {
     using Child = typename P::Child;
-    auto *storage = static_cast<unsigned char *>(::operator new(sizeof(Child) * kFootprintPools));
-    std::memset(storage, 0, sizeof(Child) * kFootprintPools);
+    const size_t pools = settings.footprint_pools();
+    auto *storage = static_cast<unsigned char *>(::operator new(sizeof(Child) * pools));
+    std::memset(storage, 0, sizeof(Child) * pools);
     typename P::Parent parent;
     size_t before = resident_bytes();
-    for (size_t i = 0; i < kFootprintPools; ++i) {
+    for (size_t i = 0; i < pools; ++i) {
         Child *child = new (storage + i * sizeof(Child)) Child(parent);
         std::memset(child->alloc(32), 1, 32);
     }
     size_t after = resident_bytes();
-    double per_pool = static_cast<double>(after - before) / kFootprintPools;
+    double per_pool = static_cast<double>(after - before) / static_cast<double>(pools);
     if constexpr (P::state_in_handle) per_pool += sizeof(Child);
     // The process exits right after: the pools are left to it.
     return per_pool;
@@ -270,7 +279,7 @@ struct PeerEntry {
     std::function<double(const Settings &)> request, bulk, printf_short, printf_big, strcat;
     std::function<double(const Settings &)> request_1t, request_2t; // the threads table
     std::function<double(const Settings &)> shared_1t, shared_2t;
-    std::function<double()> footprint;
+    std::function<double(const Settings &)> footprint;
 };
 
 template <class P> void add_shared(PeerEntry &e) {
@@ -360,16 +369,39 @@ double median(std::vector<double> values) {
     return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
+double mpool_value(const Table &table) {
+    for (const Row &row : table.rows)
+        if (row.peer == "mpool") return row.value;
+    return 0;
+}
+
+void print_heading(const Table &table) {
+    std::printf("\n%s (%s; median of runs; ratio = peer / mpool)\n", table.workload.c_str(), table.unit.c_str());
+    std::printf("  %-16s %12s %8s\n", "peer", "value", "ratio");
+}
+
+// mpool comes first in every table, so its value is known for the ratio.
+void print_row(const Table &table, const Row &row) {
+    double base = mpool_value(table);
+    std::printf("  %-16s %12.2f %8.2f\n", row.peer.c_str(), row.value, base > 0 ? row.value / base : 0.0);
+}
+
 // Runs every peer's measurement `runs` times, interleaved, and keeps medians.
+// A peer's row is printed as soon as its median is known, in the last run.
 Table measure(const std::string &workload, const std::string &unit, const std::vector<PeerEntry> &peers,
               std::function<double(const Settings &)> PeerEntry::*which, const Settings &settings) {
+    Table table{workload, unit, {}};
+    print_heading(table);
     std::map<std::string, std::vector<double>> samples;
     for (int run = 0; run < settings.runs; ++run)
-        for (const PeerEntry &peer : peers)
-            if (peer.*which) samples[peer.name].push_back((peer.*which)(settings));
-    Table table{workload, unit, {}};
-    for (const PeerEntry &peer : peers)
-        if (peer.*which) table.rows.push_back({peer.name, median(samples[peer.name])});
+        for (const PeerEntry &peer : peers) {
+            if (!(peer.*which)) continue;
+            samples[peer.name].push_back((peer.*which)(settings));
+            if (run == settings.runs - 1) {
+                table.rows.push_back({peer.name, median(samples[peer.name])});
+                print_row(table, table.rows.back());
+            }
+        }
     return table;
 }
 
@@ -382,34 +414,25 @@ std::string self_path() {
     return path;
 }
 
-Table measure_footprint(const std::vector<PeerEntry> &peers) {
+Table measure_footprint(const std::vector<PeerEntry> &peers, const Settings &settings) {
     Table table{"footprint", "resident bytes per live child pool", {}};
+    print_heading(table);
     for (const PeerEntry &peer : peers) {
         if (!peer.footprint) continue;
-        std::string command = "'" + self_path() + "' --footprint '" + peer.name + "'";
+        std::string command =
+            "'" + self_path() + "'" + (settings.quick ? " --quick" : "") + " --footprint '" + peer.name + "'";
         FILE *child = popen(command.c_str(), "r");
         double value = -1;
         if (child) {
             if (std::fscanf(child, "%lf", &value) != 1) value = -1;
             pclose(child);
         }
-        if (value >= 0) table.rows.push_back({peer.name, value});
+        if (value >= 0) {
+            table.rows.push_back({peer.name, value});
+            print_row(table, table.rows.back());
+        }
     }
     return table;
-}
-
-double mpool_value(const Table &table) {
-    for (const Row &row : table.rows)
-        if (row.peer == "mpool") return row.value;
-    return 0;
-}
-
-void print_table(const Table &table) {
-    double base = mpool_value(table);
-    std::printf("\n%s (%s; median of runs; ratio = peer / mpool)\n", table.workload.c_str(), table.unit.c_str());
-    std::printf("  %-16s %12s %8s\n", "peer", "value", "ratio");
-    for (const Row &row : table.rows)
-        std::printf("  %-16s %12.2f %8.2f\n", row.peer.c_str(), row.value, base > 0 ? row.value / base : 0.0);
 }
 
 // Horizontal bars of each peer's ratio to mpool, one group per workload.
@@ -466,13 +489,13 @@ double mpool_waste(size_t lo, size_t hi) {
     return static_cast<double>(stats.bytes_reserved) / static_cast<double>(requested);
 }
 
-int run_footprint(const std::string &name) {
+int run_footprint(const std::string &name, const Settings &settings) {
     // Count resident memory in 4 KiB pages: a transparent huge page would add
     // up to 2 MiB (20 bytes per pool) of rounding to whichever peer it lands on.
     prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
     for (const PeerEntry &peer : all_peers())
         if (peer.name == name && peer.footprint) {
-            std::printf("%.1f\n", peer.footprint());
+            std::printf("%.1f\n", peer.footprint(settings));
             return 0;
         }
     return 1;
@@ -481,10 +504,13 @@ int run_footprint(const std::string &name) {
 } // namespace
 
 int main(int argc, char **argv) {
+    // Line by line, also into a pipe (| tee, | cat): a table's rows appear as
+    // they are measured.
+    std::setvbuf(stdout, nullptr, _IOLBF, BUFSIZ);
     Settings settings;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
-        if (arg == "--footprint" && i + 1 < argc) return run_footprint(argv[i + 1]);
+        if (arg == "--footprint" && i + 1 < argc) return run_footprint(argv[i + 1], settings);
         if (arg == "--quick") {
             settings.quick = true;
             settings.runs = 3;
@@ -518,13 +544,11 @@ int main(int argc, char **argv) {
     auto timed = [&](const char *workload, const char *unit, std::function<double(const Settings &)> PeerEntry::*which) {
         if (!wanted(workload)) return;
         tables.push_back(measure(workload, unit, peers, which, settings));
-        print_table(tables.back());
     };
     timed("request", "ns per request", &PeerEntry::request);
     timed("bulk", "ns per allocation", &PeerEntry::bulk);
     if (wanted("footprint")) {
-        tables.push_back(measure_footprint(peers));
-        print_table(tables.back());
+        tables.push_back(measure_footprint(peers, settings));
     }
     timed("request, 1 thread", "aggregate ns per request, children of one shared parent", &PeerEntry::request_1t);
     timed("request, 2 threads", "aggregate ns per request, children of one shared parent", &PeerEntry::request_2t);

@@ -22,6 +22,11 @@ inline constexpr size_t kAlign = MPOOL_ALIGNMENT;
 
 static_assert((kAlign & (kAlign - 1)) == 0, "MPOOL_ALIGNMENT must be a power of two");
 static_assert(MPOOL_MAX_ALIGNMENT % kAlign == 0, "the largest alignment must be a multiple of the default");
+// A C99 program's inline mpool_alloc() rounds sizes to mpool.h's fallback
+// for MPOOL_ALIGNMENT; were it not the library's, the cursor would leave the
+// alignment the library keeps, and could pass the end of the block.
+static_assert(MPOOL__ALIGNMENT_C99 == kAlign,
+              "mpool.h's C99 MPOOL_ALIGNMENT differs from alignof(max_align_t) here: fix struct mpool__max_align_c99");
 
 // Rounds n up to a multiple of the power of two a; false when that wraps.
 inline bool align_up(size_t n, size_t a, size_t *out) {

@@ -8,8 +8,8 @@
  * allocator, which keeps idle blocks for reuse by every pool that shares it
  * and gets new ones from a block source (malloc/free unless you give one).
  *
- * Sections: constants; types; pools; allocation; strings; cleanups and
- * userdata; scopes; tree and tags; statistics; allocators.
+ * Sections: version; constants; types; pools; allocation; strings; cleanups
+ * and userdata; scopes; tree and tags; statistics; allocators.
  *
  * Errors. A call that returns a pointer returns NULL on failure and sets
  * errno: EINVAL for a bad argument (a NULL pool, an alignment that is not a
@@ -75,13 +75,47 @@ extern "C" {
 #define MPOOL__REINTERPRET(type, x) ((type)(x))
 #endif
 
+/* ---------------------------------------------------------------- version */
+
+/* The version of this header. The build reads it from here (the one place
+ * it is written); the shared library's soname follows the major version
+ * (libmpool.so.0), and the CMake package satisfies a request for a version
+ * with the same major that is not newer than this one. */
+#define MPOOL_VERSION_MAJOR 0
+#define MPOOL_VERSION_MINOR 2
+#define MPOOL_VERSION_PATCH 0
+
+/* The version of the library linked in, as "MAJOR.MINOR.PATCH" (e.g.
+ * "0.2.0"): a static string, never NULL, any thread. It differs from the
+ * macros above when a program runs with another build of the shared library
+ * than it was compiled against. */
+MPOOL_API const char *mpool_version(void);
+
 /* ---------------------------------------------------------------- constants */
 
-/* Every allocation is aligned to at least this: alignof(max_align_t). */
-#ifdef __cplusplus
+/* Every allocation is aligned to at least this: alignof(max_align_t), the
+ * value the library is built with. C99 has neither max_align_t nor _Alignof;
+ * there it is the offset of a member of the most strictly aligned basic
+ * types after a char, which is the same value (16 on x86-64 and AArch64; the
+ * library's build fails where it is not, since the inline mpool_alloc() must
+ * round as the library does, and the tests check it against C11's). */
+struct mpool__max_align_c99 {
+    char first;
+    union {
+        long double ld;
+        long long ll;
+        double d;
+        void *p;
+        void (*fn)(void);
+    } strictest; /* at offset alignof(max_align_t) */
+};
+#define MPOOL__ALIGNMENT_C99 MPOOL__SIZE(offsetof(struct mpool__max_align_c99, strictest))
+#if defined(__cplusplus)
 #define MPOOL_ALIGNMENT MPOOL__SIZE(alignof(max_align_t))
-#else
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
 #define MPOOL_ALIGNMENT MPOOL__SIZE(_Alignof(max_align_t))
+#else
+#define MPOOL_ALIGNMENT MPOOL__ALIGNMENT_C99
 #endif
 
 /* The largest alignment mpool_alloc_aligned() accepts, on every platform. */
