@@ -453,11 +453,14 @@ private:
 #if MPOOL__EXCEPTIONS
         if (!pool_) throw std::bad_alloc();
 #endif
-        own();
+        if (parent && pool_) mpool__set_owner(pool_, &pool_);
     }
-    // Tells the library where this handle keeps its pool.
+    // Tells the library where this handle keeps its pool, when the pool has
+    // a parent that may destroy it. A root's handle does not: the address of
+    // pool_ then never escapes, so the compiler keeps the pool in a register
+    // in an allocation loop (one instruction less per allocation).
     void own() noexcept {
-        if (pool_) mpool__set_owner(pool_, &pool_);
+        if (pool_ && mpool_parent(pool_)) mpool__set_owner(pool_, &pool_);
     }
 };
 
