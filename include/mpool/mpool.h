@@ -9,7 +9,8 @@
  * and gets new ones from a block source (malloc/free unless you give one).
  *
  * Sections: constants; types; pools; allocation; strings; cleanups and
- * userdata; tree and tags; statistics; allocators.
+ * userdata; tree and tags; statistics; tree walk, report and reparenting;
+ * allocators.
  *
  * Errors. A call that returns a pointer returns NULL on failure and sets
  * errno: EINVAL for a bad argument (a NULL pool, an alignment that is not a
@@ -49,6 +50,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "mpool/detail/cursor.h"
 #include "mpool/export.h"
@@ -365,6 +367,68 @@ typedef struct mpool_stats {
  * limit counts. bytes_allocated counts library records too (cleanups,
  * userdata, tags). pool or out NULL: no-op (out zeroed when not NULL). */
 MPOOL_API void mpool_get_stats(const mpool_t *pool, int with_descendants, mpool_stats_t *out);
+
+/* ---------------------------------------------------------------- tree walk, report and reparenting */
+
+/* Threads, for the walk and the report. They read the pool and the part of
+ * its subtree that the calling thread made, and may run while other threads
+ * create and destroy children anywhere in the subtree (the server pattern:
+ * workers make, fill and destroy children of a long-lived pool while another
+ * thread reports on it). A child made by another thread is written by that
+ * thread and may be freed at any moment, so the walk does not go into it:
+ * it visits `pool` and, below it, only the children the calling thread
+ * created (or inherited: the children of a thread that exited go to the
+ * next thread that creates children of that parent), with their own
+ * subtrees on the same rule; the other children are counted in their
+ * parent's `children` figure, not visited. A program whose pools are made
+ * by one thread sees its whole tree; a tree made by one thread and handed to
+ * another is seen from that other thread as `pool` alone, its children
+ * counted. What the walk needs: no other thread uses (allocates from,
+ * clears, destroys, reparents) `pool` or a pool it visits meanwhile, as for
+ * mpool_get_stats(); so the calling thread must not have handed a pool it
+ * created to a thread that uses it during the walk. */
+
+/* Called by mpool_walk() for each pool visited: its depth below the walk's
+ * pool (0 for that pool) and its own figures, as mpool_get_stats(pool, 0)
+ * gives them (`children` counts every direct child, visited or not). `own`
+ * is valid during the call. Returning non-zero stops the walk. The visitor
+ * may read pools (tags, statistics) and allocate, but must not create,
+ * clear, destroy or reparent any pool of the walked subtree. */
+typedef int (*mpool_visit_fn)(const mpool_t *pool, unsigned depth, const mpool_stats_t *own, void *ctx);
+
+/* Visits `pool` and its descendants (those described under Threads above)
+ * depth-first, parents before children: a pool, then each of its children
+ * newest first (the order a clear destroys them in), each followed by its
+ * own descendants. Any depth: nothing recurses. Returns 0 when every pool
+ * was visited, the visitor's non-zero value when it stopped the walk, or
+ * EINVAL (pool or visit NULL). */
+MPOOL_API int mpool_walk(const mpool_t *pool, mpool_visit_fn visit, void *ctx);
+
+/* mpool_report() flags: one JSON document instead of text. */
+#define MPOOL_REPORT_JSON 1u
+
+/* Prints the pools that mpool_walk() visits, in its order, to `out`.
+ * Text (flags 0): one line per pool, indented two spaces per depth: its tag
+ * (backslashes, control characters and bytes that are not valid UTF-8
+ * escaped as \\ and \xNN, so a pool is one line of valid UTF-8) or
+ * "(untagged 0x...)", then its own figures, counts with thousands
+ * separated by commas; " (N not visited)" after `children` when some of
+ * them were not visited; then a line of totals over the pools visited:
+ *     request-42  allocated 1,234  reserved 4,072  blocks 1  cleanups 2  children 0
+ *     total  allocated 1,234  reserved 4,072  blocks 1  cleanups 2  pools 1
+ * (the totals line ends with "  not visited N" when N children were not).
+ * MPOOL_REPORT_JSON: one JSON document, an object per pool, nested:
+ *     {"tag": "request-42", "bytes_allocated": 1234, "bytes_reserved": 4072,
+ *      "blocks": 1, "cleanups": 2, "children_not_visited": 0, "children": [...]}
+ * "tag" is null when the pool has none; quotes, backslashes and control
+ * characters are escaped (\u00XX for the latter), valid UTF-8 passes through,
+ * and any other byte is written as \u00XX (its Latin-1 reading), so the
+ * document is valid UTF-8. Either way the output ends with a newline, and
+ * is flushed. Returns 0; EINVAL (pool or out NULL, unknown flags); or, when
+ * writing failed, the errno value the stream left (EIO if none), after
+ * which the output is cut short. Threads: as mpool_walk(), and `out` is the
+ * caller's. */
+MPOOL_API int mpool_report(const mpool_t *pool, FILE *out, unsigned flags);
 
 /* ---------------------------------------------------------------- finding memory bugs */
 
