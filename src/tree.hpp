@@ -15,6 +15,14 @@ namespace mpool::detail {
 // rest needs the pool to the caller.
 void pool_own_stats(const mpool_t *pool, mpool_stats_t *out);
 
+// --- pool_tree.cpp
+
+// Links `pool` as the newest child of `parent`, where lane_choose() put it:
+// on `lane` (this thread's lane) with the next birth number, or on the own
+// list when lane is NULL (under the parent's allocator lock); the parent's
+// (or the lane's) estimate of its children's size decays, as on a create.
+void link_child(mpool_t *parent, mpool_t *pool, mpool__lane *lane);
+
 } // namespace mpool::detail
 
 #endif

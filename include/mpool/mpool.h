@@ -322,8 +322,9 @@ MPOOL_API void *mpool_userdata_get(const mpool_t *pool, const char *key);
 /* ---------------------------------------------------------------- tree and tags */
 
 /* Threads: mpool_parent, mpool_is_ancestor and mpool_get_allocator read
- * links that do not change while the pool lives: any thread. The tag calls
- * need the pool to themselves. */
+ * links that change only when mpool_reparent() moves the pool or one of its
+ * ancestors: any thread, while no such move runs. The tag calls need the
+ * pool to themselves. */
 
 /* Tags are names for reports. At most this many bytes of a tag are kept. */
 #define MPOOL_TAG_MAX MPOOL__SIZE(63)
@@ -429,6 +430,41 @@ MPOOL_API int mpool_walk(const mpool_t *pool, mpool_visit_fn visit, void *ctx);
  * which the output is cut short. Threads: as mpool_walk(), and `out` is the
  * caller's. */
 MPOOL_API int mpool_report(const mpool_t *pool, FILE *out, unsigned flags);
+
+/* Moves `pool`, with everything it holds (memory, cleanups, userdata, tag,
+ * children), under `new_parent` (talloc_steal for pools): it becomes
+ * new_parent's newest child, is destroyed with it (and no longer with its
+ * old parent), and falls under new_parent's limits and out-of-memory
+ * handler. `new_parent` NULL makes it a root. Moving a pool to its own
+ * parent makes it the newest child. Limits: the subtree's bytes_reserved
+ * (with descendants) is charged to the limits of the new ancestors that
+ * were not ancestors before, and released from those it leaves; limits of
+ * the pool and its descendants are unchanged. Each pool keeps its
+ * allocator and its flags (a pool moved under a debug-mode or concurrent
+ * parent does not become one).
+ * Returns 0, or:
+ * - EINVAL: pool NULL; `new_parent` is `pool` or one of its descendants
+ *   (a cycle); `pool` is being cleared or destroyed (its own teardown or an
+ *   ancestor's has reached it); or a pool of the subtree takes its blocks
+ *   from an allocator that an ancestor made (a root created without an
+ *   allocator in its options) and the new place is not below that
+ *   ancestor, which would destroy the allocator under it. So pools move
+ *   freely within a tree, and between trees that share an allocator given
+ *   in their options; a root that made its own allocator may become a
+ *   child anywhere (the allocator is destroyed with it).
+ * - ENOMEM: a new ancestor's limit cannot take the subtree's bytes, or the
+ *   new parent's lane for this thread could not be had; the out-of-memory
+ *   handler that applies to `new_parent` is called, errno is set.
+ * On an error nothing changes (figures, limits, links).
+ * Threads: needs `pool` and its descendants to itself, as mpool_destroy()
+ * does, and no move of an ancestor of `pool` or of `new_parent` at the same
+ * time. Meanwhile other threads may create and destroy other children of
+ * the old and new parents, and use those parents themselves (as a create
+ * and a destroy allow): the pool is unlinked and linked under the same
+ * locks. May be called from a cleanup (say, to keep a child alive past its
+ * parent's pre-cleanup), as long as `pool` itself is not being torn down.
+ * Costs a walk of the subtree. */
+MPOOL_API int mpool_reparent(mpool_t *pool, mpool_t *new_parent);
 
 /* ---------------------------------------------------------------- finding memory bugs */
 
