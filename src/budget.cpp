@@ -63,8 +63,12 @@ size_t limits_room(const mpool_t *limiter) {
     return room;
 }
 
-bool limits_charge(mpool_t *limiter, size_t size) {
-    for (mpool_t *l = limiter; l; l = next_limiter_above(l)) {
+bool limits_charge(mpool_t *limiter, size_t size) { return limits_charge_below(limiter, nullptr, size); }
+
+void limits_release(mpool_t *limiter, size_t size) { limits_release_below(limiter, nullptr, size); }
+
+bool limits_charge_below(mpool_t *limiter, const mpool_t *stop, size_t size) {
+    for (mpool_t *l = limiter; l != stop; l = next_limiter_above(l)) {
         size_t before = limit_of(l)->held.fetch_add(size, std::memory_order_relaxed);
         if (before + size < before || before + size > limit_of(l)->limit) {
             limit_of(l)->held.fetch_sub(size, std::memory_order_relaxed);
@@ -76,8 +80,9 @@ bool limits_charge(mpool_t *limiter, size_t size) {
     return true;
 }
 
-void limits_release(mpool_t *limiter, size_t size) {
-    for (mpool_t *l = limiter; l; l = next_limiter_above(l)) limit_of(l)->held.fetch_sub(size, std::memory_order_relaxed);
+void limits_release_below(mpool_t *limiter, const mpool_t *stop, size_t size) {
+    for (mpool_t *l = limiter; l != stop; l = next_limiter_above(l))
+        limit_of(l)->held.fetch_sub(size, std::memory_order_relaxed);
 }
 
 mpool__block *pool_take_block(mpool_t *pool, size_t wanted, size_t least) {

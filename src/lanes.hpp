@@ -48,6 +48,8 @@ struct mpool__lane {
     mpool__lane *owner_next;                  // in the owner's list; guarded by the global owner lock
     mpool__block *block;                      // the block this lane lives in
     std::atomic<uint32_t> *births;            // the parent's birth counter: birth_counter of its first lane; fixed once published
+    uintptr_t own_list_owner;                 // the thread marker the parent's `lanes` word held before its first lane (whose
+                                              // children are on the parent's own list), copied to every later lane; 0: none. Fixed once published
     alignas(kCacheLine) mpool__block_cache cache; // idle blocks for this lane's children; its lock guards `children` too
     mpool_t *children;                        // newest first, linked by sibling pointers; guarded by cache.lock
     uint32_t child_sizing;                    // like the parent's, for this thread's children; owner only
@@ -91,6 +93,10 @@ inline mpool__lane *lane_of(const mpool_t *child) {
 
 // True when the calling thread owns the lane.
 bool lane_is_mine(const mpool__lane *lane);
+
+// True when the children on the parent's own list were made by the calling
+// thread (the own list is its list: see the `lanes` word above).
+bool own_list_is_mine(const mpool_t *parent);
 
 // A block of exactly `size` for a new child, from the lane's cache; NULL
 // when it has none.

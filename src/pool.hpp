@@ -214,6 +214,12 @@ size_t limits_room(const mpool_t *limiter);
 bool limits_charge(mpool_t *limiter, size_t size);
 void limits_release(mpool_t *limiter, size_t size);
 
+// The same for the limits from `limiter` up to `stop` (a limiter above it,
+// not included; NULL: all): reparenting charges only the limits that the
+// new place adds (reparent.cpp).
+bool limits_charge_below(mpool_t *limiter, const mpool_t *stop, size_t size);
+void limits_release_below(mpool_t *limiter, const mpool_t *stop, size_t size);
+
 // A block for the pool, charged to its limits: `wanted` bytes, or when the
 // limits leave less room, the largest block they allow if that is at least
 // `least` bytes. NULL when no block of `least` bytes can be had (no errno).

@@ -20,8 +20,8 @@
 #include <cstring>
 #include <new>
 
-#include "lanes.hpp"
 #include "resource.hpp"
+#include "tree.hpp"
 
 using namespace mpool::detail;
 
@@ -173,16 +173,6 @@ void link_on_own_list_locked(mpool_t *parent, mpool_t *pool) {
     push_child(&parent->first_child, pool);
 }
 
-void link_child(mpool_t *parent, mpool_t *pool, const CreatePlan &plan) {
-    if (plan.lane) {
-        plan.lane->child_sizing = sizing_after_create(plan.lane->child_sizing);
-        lane_link(plan.lane, pool);
-        return;
-    }
-    std::lock_guard guard(parent->allocator->lock);
-    link_on_own_list_locked(parent, pool);
-}
-
 // The usual child: made by the one thread that makes its parent's children,
 // on the parent's allocator, with no limit anywhere. Its block is taken and
 // it is linked under one acquisition of the allocator's lock. NULL when the
@@ -252,6 +242,16 @@ void unlink_from_own_list(mpool_t *parent, mpool_t *pool, mpool_allocator *alloc
 } // namespace
 
 namespace mpool::detail {
+
+void link_child(mpool_t *parent, mpool_t *pool, mpool__lane *lane) {
+    if (lane) {
+        lane->child_sizing = sizing_after_create(lane->child_sizing);
+        lane_link(lane, pool);
+        return;
+    }
+    std::lock_guard guard(parent->allocator->lock);
+    link_on_own_list_locked(parent, pool);
+}
 
 void free_pool(mpool_t *pool) {
     // First, while every block is still accessible: the slot may lie in the
@@ -334,7 +334,7 @@ mpool_t *mpool_create_ex(mpool_t *parent, const mpool_options_t *options) {
         return fail_create(parent, options, plan.wanted);
     }
     mpool_t *pool = build_pool(home, parent, plan, options);
-    if (parent) link_child(parent, pool, plan);
+    if (parent) link_child(parent, pool, plan.lane);
     return pool;
 }
 

@@ -7,7 +7,7 @@
 // so depth costs no stack.
 #include <cstring>
 
-#include "lanes.hpp"
+#include "tree.hpp"
 
 using namespace mpool::detail;
 
@@ -16,6 +16,21 @@ namespace {
 size_t count_cleanups(const mpool__cleanup *list) {
     size_t n = 0;
     for (; list; list = list->next) ++n;
+    return n;
+}
+
+// The pool's direct children, each list counted under its lock: other
+// threads may be creating and destroying children of the pool.
+size_t count_children(const mpool_t *pool) {
+    size_t n = 0;
+    {
+        std::lock_guard guard(pool->allocator->lock);
+        for (const mpool_t *child = pool->first_child; child; child = child->next_sibling) ++n;
+    }
+    for (mpool__lane *lane = first_lane(pool); lane; lane = lane->next) {
+        std::lock_guard guard(lane->cache.lock);
+        for (const mpool_t *child = lane->children; child; child = child->next_sibling) ++n;
+    }
     return n;
 }
 
@@ -30,13 +45,22 @@ void add_pool(const mpool_t *pool, mpool_stats_t *out) {
         out->blocks += 1;
         out->bytes_reserved += lane->block->size;
     }
-    for (const mpool_t *child = first_child_of(pool); child; child = next_sibling_of(child)) out->children += 1;
+    out->children += count_children(pool);
     if (const mpool__annex *annex = pool->annex)
         out->cleanups += count_cleanups(annex->cleanups) + count_cleanups(annex->pre_cleanups);
     if (is_concurrent(pool)) lanes_add_stats(pool, out);
 }
 
 } // namespace
+
+namespace mpool::detail {
+
+void pool_own_stats(const mpool_t *pool, mpool_stats_t *out) {
+    std::memset(out, 0, sizeof *out);
+    add_pool(pool, out);
+}
+
+} // namespace mpool::detail
 
 extern "C" void mpool_get_stats(const mpool_t *pool, int with_descendants, mpool_stats_t *out) {
     if (!out) return;
@@ -47,5 +71,5 @@ extern "C" void mpool_get_stats(const mpool_t *pool, int with_descendants, mpool
     if (with_descendants)
         walk_subtree(pool, [out](const mpool_t *p) { add_pool(p, out); });
     else
-        add_pool(pool, out);
+        pool_own_stats(pool, out);
 }

@@ -22,6 +22,13 @@ static int passed = 0;
 static int cleanups_run = 0;
 static void on_cleanup(void *data) { cleanups_run += *(int *)data; }
 
+static int count_pools(const mpool_t *pool, unsigned depth, const mpool_stats_t *own, void *ctx) {
+    (void)pool;
+    (void)own;
+    *(unsigned *)ctx += depth + 1;
+    return 0;
+}
+
 static size_t oom_size = 0;
 static void on_oom(mpool_t *pool, size_t size) {
     (void)pool;
@@ -92,6 +99,15 @@ int main(void) {
     with_allocator.allocator = own;
     mpool_t *pool = mpool_create_ex(NULL, &with_allocator);
     CHECK(pool != NULL && mpool_get_allocator(pool) == own);
+    mpool_t *a = mpool_create(pool);
+    mpool_t *b = mpool_create(pool);
+    CHECK(mpool_reparent(b, a) == 0 && mpool_parent(b) == a);
+    CHECK(mpool_reparent(a, b) == EINVAL);
+    unsigned depths = 0; /* pool, a, b at depths 0, 1, 2 */
+    CHECK(mpool_walk(pool, count_pools, &depths) == 0 && depths == 1 + 2 + 3);
+    mpool_visit_fn visit = count_pools;
+    CHECK(mpool_walk(NULL, visit, NULL) == EINVAL);
+    CHECK(mpool_report(pool, NULL, MPOOL_REPORT_JSON) == EINVAL);
     mpool_destroy(pool);
     mpool_allocator_destroy(own);
 

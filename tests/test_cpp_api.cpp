@@ -390,4 +390,125 @@ TEST_F(CppApi, AdoptTakesOwnershipOfACPool) {
     EXPECT_EQ(Counted::alive, 0);
 }
 
+TEST_F(CppApi, WalkVisitsEveryPoolWithItsDepth) {
+    mpool::Pool root;
+    mpool::Pool child = root.child();
+    mpool::Pool grandchild = child.child();
+    std::vector<unsigned> depths;
+    EXPECT_TRUE(root.walk([&](mpool::PoolRef, unsigned depth, const mpool::Stats &) {
+        depths.push_back(depth);
+        return true;
+    }));
+    EXPECT_EQ(depths, (std::vector<unsigned>{0, 1, 2}));
+}
+
+TEST_F(CppApi, WalkStopsWhenTheVisitorSaysSo) {
+    mpool::Pool root;
+    mpool::Pool a = root.child(), b = root.child();
+    int visited = 0;
+    EXPECT_FALSE(root.walk([&](mpool::PoolRef, unsigned, const mpool::Stats &) { return ++visited < 2; }));
+    EXPECT_EQ(visited, 2);
+}
+
+TEST_F(CppApi, ReportPrintsTheTagOfEveryPool) {
+    mpool::Pool root;
+    root.set_tag("the-root");
+    mpool::Pool child = root.child();
+    child.set_tag("the-child");
+    char *text = nullptr;
+    size_t length = 0;
+    std::FILE *out = open_memstream(&text, &length);
+    ASSERT_EQ(root.report(out), 0);
+    std::fclose(out);
+    std::string report(text, length);
+    std::free(text);
+    EXPECT_NE(report.find("the-root"), std::string::npos);
+    EXPECT_NE(report.find("  the-child"), std::string::npos);
+}
+
+TEST_F(CppApi, AChildHandleReparentedGoesWithItsNewParent) {
+    mpool::Pool top; // its allocator serves the whole tree, so children may move within it
+    mpool::Pool first = top.child(), second = top.child();
+    mpool::Pool child = first.child();
+    child.make<Counted>(1);
+    child.reparent(second);
+    EXPECT_EQ(child.parent(), second.get());
+    second.clear(); // destroys the child
+    EXPECT_FALSE(child);
+    EXPECT_EQ(Counted::alive, 0);
+}
+
+TEST_F(CppApi, ARootHandleReparentedBecomesEmptyWhenItsNewParentGoes) {
+    mpool::Pool parent;
+    mpool::Pool root;
+    root.reparent(parent);
+    parent.clear();
+    EXPECT_FALSE(root); // its destructor does nothing now
+}
+
+TEST_F(CppApi, MakeRootDetachesAChild) {
+    mpool_allocator_t *allocator = mpool_allocator_create(nullptr); // outlives both pools
+    mpool::Options options{};
+    options.allocator = allocator;
+    {
+        mpool::Pool child;
+        {
+            mpool::Pool parent(options);
+            child = parent.child();
+            child.make_root();
+        }
+        ASSERT_TRUE(child);
+        EXPECT_EQ(child.parent(), nullptr);
+        EXPECT_NE(child.allocate(10), nullptr);
+    }
+    mpool_allocator_destroy(allocator);
+}
+
+TEST_F(CppApi, AChildCannotLeaveTheTreeWhoseRootOwnsItsAllocator) {
+    mpool::Pool first, second; // each root made its own allocator
+    mpool::Pool child = first.child();
+    EXPECT_THROW(child.reparent(second), std::invalid_argument);
+    EXPECT_EQ(child.parent(), first.get());
+}
+
+TEST_F(CppApi, ReparentUnderADescendantThrowsInvalidArgument) {
+    mpool::Pool root;
+    mpool::Pool child = root.child();
+    EXPECT_THROW(root.reparent(child), std::invalid_argument);
+}
+
+TEST_F(CppApi, ReparentPastTheNewParentsLimitThrowsBadAlloc) {
+    mpool::Options options{};
+    options.limit = 4096;
+    mpool::Pool small(options);
+    mpool::Pool big;
+    big.allocate(100000);
+    EXPECT_THROW(big.reparent(small), std::bad_alloc);
+    EXPECT_EQ(big.parent(), nullptr);
+}
+
+TEST_F(CppApi, ScopeUndoesWhatWasDoneInIt) {
+    mpool::Pool pool;
+    pool.allocate(100);
+    size_t before = pool.stats().bytes_allocated;
+    {
+        mpool::Scope scratch(pool);
+        pool.allocate(5000);
+        pool.make<Counted>(1);
+        EXPECT_EQ(Counted::alive, 1);
+    }
+    EXPECT_EQ(Counted::alive, 0);
+    EXPECT_EQ(pool.stats().bytes_allocated, before);
+}
+
+TEST_F(CppApi, ScopeRewindKeepsTheScope) {
+    mpool::Pool pool;
+    mpool::Scope scratch(pool);
+    for (int i = 0; i < 10; ++i) {
+        pool.allocate(1000);
+        EXPECT_EQ(scratch.rewind(), 0);
+        EXPECT_EQ(pool.stats().bytes_allocated, 0u);
+    }
+}
+
 } // namespace

@@ -9,7 +9,8 @@
  * and gets new ones from a block source (malloc/free unless you give one).
  *
  * Sections: version; constants; types; pools; allocation; strings; cleanups
- * and userdata; scopes; tree and tags; statistics; allocators.
+ * and userdata; scopes; tree and tags; statistics; tree walk, report and
+ * reparenting; allocators.
  *
  * Errors. A call that returns a pointer returns NULL on failure and sets
  * errno: EINVAL for a bad argument (a NULL pool, an alignment that is not a
@@ -49,6 +50,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "mpool/detail/cursor.h"
 #include "mpool/export.h"
@@ -422,8 +424,9 @@ MPOOL_API int mpool_rewind(mpool_t *pool, const mpool_mark_t *mark);
 /* ---------------------------------------------------------------- tree and tags */
 
 /* Threads: mpool_parent, mpool_is_ancestor and mpool_get_allocator read
- * links that do not change while the pool lives: any thread. The tag calls
- * need the pool to themselves. */
+ * links that change only when mpool_reparent() moves the pool or one of its
+ * ancestors: any thread, while no such move runs. The tag calls need the
+ * pool to themselves. */
 
 /* Tags are names for reports. At most this many bytes of a tag are kept. */
 #define MPOOL_TAG_MAX MPOOL__SIZE(63)
@@ -467,6 +470,103 @@ typedef struct mpool_stats {
  * limit counts. bytes_allocated counts library records too (cleanups,
  * userdata, tags). pool or out NULL: no-op (out zeroed when not NULL). */
 MPOOL_API void mpool_get_stats(const mpool_t *pool, int with_descendants, mpool_stats_t *out);
+
+/* ---------------------------------------------------------------- tree walk, report and reparenting */
+
+/* Threads, for the walk and the report. They read the pool and the part of
+ * its subtree that the calling thread made, and may run while other threads
+ * create and destroy children anywhere in the subtree (the server pattern:
+ * workers make, fill and destroy children of a long-lived pool while another
+ * thread reports on it). A child made by another thread is written by that
+ * thread and may be freed at any moment, so the walk does not go into it:
+ * it visits `pool` and, below it, only the children the calling thread
+ * created (or inherited: the children of a thread that exited go to the
+ * next thread that creates children of that parent), with their own
+ * subtrees on the same rule; the other children are counted in their
+ * parent's `children` figure, not visited. A program whose pools are made
+ * by one thread sees its whole tree; a tree made by one thread and handed to
+ * another is seen from that other thread as `pool` alone, its children
+ * counted. What the walk needs: no other thread uses (allocates from,
+ * clears, destroys, reparents) `pool` or a pool it visits meanwhile, as for
+ * mpool_get_stats(); so the calling thread must not have handed a pool it
+ * created to a thread that uses it during the walk. */
+
+/* Called by mpool_walk() for each pool visited: its depth below the walk's
+ * pool (0 for that pool) and its own figures, as mpool_get_stats(pool, 0)
+ * gives them (`children` counts every direct child, visited or not). `own`
+ * is valid during the call. Returning non-zero stops the walk. The visitor
+ * may read pools (tags, statistics) and allocate, but must not create,
+ * clear, destroy or reparent any pool of the walked subtree. */
+typedef int (*mpool_visit_fn)(const mpool_t *pool, unsigned depth, const mpool_stats_t *own, void *ctx);
+
+/* Visits `pool` and its descendants (those described under Threads above)
+ * depth-first, parents before children: a pool, then each of its children
+ * newest first (the order a clear destroys them in), each followed by its
+ * own descendants. Any depth: nothing recurses. Returns 0 when every pool
+ * was visited, the visitor's non-zero value when it stopped the walk, or
+ * EINVAL (pool or visit NULL). */
+MPOOL_API int mpool_walk(const mpool_t *pool, mpool_visit_fn visit, void *ctx);
+
+/* mpool_report() flags: one JSON document instead of text. */
+#define MPOOL_REPORT_JSON 1u
+
+/* Prints the pools that mpool_walk() visits, in its order, to `out`.
+ * Text (flags 0): one line per pool, indented two spaces per depth: its tag
+ * (backslashes, control characters and bytes that are not valid UTF-8
+ * escaped as \\ and \xNN, so a pool is one line of valid UTF-8) or
+ * "(untagged 0x...)", then its own figures, counts with thousands
+ * separated by commas; " (N not visited)" after `children` when some of
+ * them were not visited; then a line of totals over the pools visited:
+ *     request-42  allocated 1,234  reserved 4,072  blocks 1  cleanups 2  children 0
+ *     total  allocated 1,234  reserved 4,072  blocks 1  cleanups 2  pools 1
+ * (the totals line ends with "  not visited N" when N children were not).
+ * MPOOL_REPORT_JSON: one JSON document, an object per pool, nested:
+ *     {"tag": "request-42", "bytes_allocated": 1234, "bytes_reserved": 4072,
+ *      "blocks": 1, "cleanups": 2, "children_not_visited": 0, "children": [...]}
+ * "tag" is null when the pool has none; quotes, backslashes and control
+ * characters are escaped (\u00XX for the latter), valid UTF-8 passes through,
+ * and any other byte is written as \u00XX (its Latin-1 reading), so the
+ * document is valid UTF-8. Either way the output ends with a newline, and
+ * is flushed. Returns 0; EINVAL (pool or out NULL, unknown flags); or, when
+ * writing failed, the errno value the stream left (EIO if none), after
+ * which the output is cut short. Threads: as mpool_walk(), and `out` is the
+ * caller's. */
+MPOOL_API int mpool_report(const mpool_t *pool, FILE *out, unsigned flags);
+
+/* Moves `pool`, with everything it holds (memory, cleanups, userdata, tag,
+ * children), under `new_parent` (talloc_steal for pools): it becomes
+ * new_parent's newest child, is destroyed with it (and no longer with its
+ * old parent), and falls under new_parent's limits and out-of-memory
+ * handler. `new_parent` NULL makes it a root. Moving a pool to its own
+ * parent makes it the newest child. Limits: the subtree's bytes_reserved
+ * (with descendants) is charged to the limits of the new ancestors that
+ * were not ancestors before, and released from those it leaves; limits of
+ * the pool and its descendants are unchanged. Each pool keeps its
+ * allocator and its flags (a pool moved under a debug-mode or concurrent
+ * parent does not become one).
+ * Returns 0, or:
+ * - EINVAL: pool NULL; `new_parent` is `pool` or one of its descendants
+ *   (a cycle); `pool` is being cleared or destroyed (its own teardown or an
+ *   ancestor's has reached it); or a pool of the subtree takes its blocks
+ *   from an allocator that an ancestor made (a root created without an
+ *   allocator in its options) and the new place is not below that
+ *   ancestor, which would destroy the allocator under it. So pools move
+ *   freely within a tree, and between trees that share an allocator given
+ *   in their options; a root that made its own allocator may become a
+ *   child anywhere (the allocator is destroyed with it).
+ * - ENOMEM: a new ancestor's limit cannot take the subtree's bytes, or the
+ *   new parent's lane for this thread could not be had; the out-of-memory
+ *   handler that applies to `new_parent` is called, errno is set.
+ * On an error nothing changes (figures, limits, links).
+ * Threads: needs `pool` and its descendants to itself, as mpool_destroy()
+ * does, and no move of an ancestor of `pool` or of `new_parent` at the same
+ * time. Meanwhile other threads may create and destroy other children of
+ * the old and new parents, and use those parents themselves (as a create
+ * and a destroy allow): the pool is unlinked and linked under the same
+ * locks. May be called from a cleanup (say, to keep a child alive past its
+ * parent's pre-cleanup), as long as `pool` itself is not being torn down.
+ * Costs a walk of the subtree. */
+MPOOL_API int mpool_reparent(mpool_t *pool, mpool_t *new_parent);
 
 /* ---------------------------------------------------------------- finding memory bugs */
 

@@ -84,7 +84,9 @@
 #ifndef MPOOL_MPOOL_HPP
 #define MPOOL_MPOOL_HPP
 
+#include <cerrno>
 #include <cstdarg>
+#include <cstdio>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -310,6 +312,23 @@ public:
     void set_tag(const char *tag) const noexcept { mpool_set_tag(pool_, tag); }
     mpool_t *parent() const noexcept { return mpool_parent(pool_); }
 
+    // Visits the pool and its descendants as mpool_walk() does:
+    // visit(PoolRef pool, unsigned depth, const Stats &own) returns true to
+    // go on, false to stop. Returns false when the walk was stopped. The
+    // visitor must not change the tree, and must not throw (std::terminate).
+    template <class F> bool walk(F &&visit) const {
+        auto trampoline = [](const mpool_t *p, unsigned depth, const mpool_stats_t *own, void *ctx) noexcept -> int {
+            return (*static_cast<std::remove_reference_t<F> *>(ctx))(PoolRef(const_cast<mpool_t *>(p)), depth, *own)
+                       ? 0
+                       : 1;
+        };
+        return mpool_walk(pool_, trampoline, &visit) == 0;
+    }
+
+    // Prints the tree as mpool_report() does (flags: MPOOL_REPORT_JSON or
+    // 0). Returns 0 or the errno of the failed write.
+    int report(std::FILE *out, unsigned flags = 0) const noexcept { return mpool_report(pool_, out, flags); }
+
     // A standard allocator that takes its memory from this pool.
     template <class T> Allocator<T> allocator() const noexcept { return Allocator<T>(*this); }
 
@@ -446,6 +465,18 @@ public:
     // destroyed by an ancestor, or (without exceptions) creation failed.
     explicit operator bool() const noexcept { return pool_ != nullptr; }
 
+    // Moves the pool and its subtree under `new_parent` (mpool_reparent()),
+    // or makes it a root (make_root()); the handle still owns it, and
+    // becomes empty if the new parent destroys it. Throws
+    // std::invalid_argument for a move mpool_reparent() refuses with
+    // EINVAL (a cycle, an allocator that would die first) and
+    // std::bad_alloc when the new place's limits cannot take the subtree.
+    // Without exceptions: false on failure. Reparent a pool owned by a Pool
+    // through its handle: mpool_reparent() of a root that a Pool owns does
+    // not tell the handle, which would then destroy the pool a second time.
+    bool reparent(PoolRef new_parent) { return move_under(new_parent.get()); }
+    bool make_root() { return move_under(nullptr); }
+
 private:
     friend class PoolRef;
     explicit Pool(mpool_t *pool) noexcept : PoolRef(pool) { own(); }
@@ -454,6 +485,13 @@ private:
         if (!pool_) throw std::bad_alloc();
 #endif
         if (parent && pool_) mpool__set_owner(pool_, &pool_);
+    }
+    bool move_under(mpool_t *new_parent) {
+        int error = mpool_reparent(pool_, new_parent);
+        if (error == EINVAL) MPOOL__FAIL(std::invalid_argument("mpool: reparent refused"), false);
+        if (error != 0) MPOOL__FAIL(std::bad_alloc(), false);
+        own();
+        return true;
     }
     // Tells the library where this handle keeps its pool, when the pool has
     // a parent that may destroy it. A root's handle does not: the address of
@@ -465,6 +503,34 @@ private:
 };
 
 inline Pool PoolRef::child(const Options *options) const { return Pool(pool_, options); }
+
+// A scratch scope (mpool_mark() and mpool_rewind()): marks the pool when it
+// is made and takes the pool back to the mark when it goes, so everything
+// allocated, registered or created in the pool meanwhile is undone:
+//
+//     for (const Record &record : records) {
+//         mpool::Scope scratch(pool);
+//         process(pool, record);          // allocate freely
+//     }                                   // all of it gone here
+//
+// rewind() goes back to the mark and keeps the scope. A scope does nothing
+// at its end when the pool was cleared meanwhile, or is a concurrent pool
+// (which cannot be rewound). Scopes of one pool nest; they must end in the
+// reverse order of their making (as C++ scopes do).
+class Scope {
+public:
+    explicit Scope(PoolRef pool) noexcept : pool_(pool.get()) { mpool_mark(pool_, &mark_); }
+    ~Scope() { rewind(); }
+    Scope(const Scope &) = delete;
+    Scope &operator=(const Scope &) = delete;
+
+    // Back to the mark; 0, or mpool_rewind()'s error.
+    int rewind() noexcept { return mpool_rewind(pool_, &mark_); }
+
+private:
+    mpool_t *pool_;
+    mpool_mark_t mark_;
+};
 
 namespace detail {
 

@@ -1,0 +1,130 @@
+// reparent.cpp - mpool_reparent(): moves a pool and its subtree under
+// another parent (talloc_steal for pools).
+//
+// Everything the pool holds goes with it untouched: its blocks, cleanups,
+// userdata, tag, its own lanes (with their caches) and its children. What
+// changes, in this order, all checks and charges first so that a refusal
+// changes nothing:
+// 1. checks: no cycle; every allocator the subtree uses outlives it in the
+//    new place (an allocator made by a root is destroyed with that root, so
+//    a pool using it may not leave the root's subtree; a root that made its
+//    own allocator takes it along and may become a child anywhere).
+// 2. where it goes: lane_choose() on the new parent, as a create does.
+// 3. limits: the subtree's bytes (its bytes_reserved with descendants: the
+//    bytes every limit above it counts) are charged to the limits that the
+//    new place adds, those below the nearest limited pool above both
+//    places; ENOMEM when one refuses. A lane the new parent needs is made
+//    only then (its block is charged as a create's would be).
+// 4. the move: unlinked from the old parent's list as a destroy unlinks (the
+//    own list under the old parent's allocator lock, or its lane under the
+//    lane's lock), linked as the new parent's newest child as a create links
+//    (link_child: own list or this thread's lane, with a birth number).
+// 5. the limits the old place had and the new one has not are released,
+//    and every pool of the subtree whose nearest limit was above the pool
+//    (its cached `limiter`) points at the new place's.
+// Lock order: each lock is taken alone (an allocator's, or a lane's), as
+// create and destroy take them; none is held while another is taken.
+#include <cerrno>
+
+#include "tree.hpp"
+
+using namespace mpool::detail;
+
+namespace {
+
+// True when a pool of the subtree takes its blocks from `allocator`.
+bool subtree_uses(const mpool_t *pool, const mpool_allocator *allocator) {
+    bool uses = false;
+    walk_subtree(pool, [&uses, allocator](const mpool_t *p) { uses = uses || p->allocator == allocator; });
+    return uses;
+}
+
+// True when the subtree would outlive an allocator it uses: one made and
+// owned by an ancestor that will not be an ancestor of the new place.
+bool allocator_would_die_first(const mpool_t *pool, const mpool_t *new_parent) {
+    for (const mpool_t *owner = pool->parent; owner; owner = owner->parent)
+        if ((owner->flags & kOwnsAllocator) && !mpool_is_ancestor(owner, new_parent) &&
+            subtree_uses(pool, owner->allocator))
+            return true;
+    return false;
+}
+
+// The nearest limited pool above both the old parent and the new one (or
+// NULL): the limits from there up count the subtree before and after.
+mpool_t *common_limiter(const mpool_t *old_parent, const mpool_t *new_parent) {
+    for (mpool_t *l = old_parent ? old_parent->limiter : nullptr; l; l = l->parent ? l->parent->limiter : nullptr)
+        if (mpool_is_ancestor(l, new_parent)) return l;
+    return nullptr;
+}
+
+// Takes the pool off its parent's list, as free_pool() does but keeping
+// everything it holds.
+void unlink_from_parent(mpool_t *pool) {
+    mpool_t *parent = pool->parent;
+    if (mpool__lane *lane = lane_of(pool)) {
+        std::lock_guard guard(lane->cache.lock);
+        remove_child(&lane->children, pool);
+        return;
+    }
+    std::lock_guard guard(parent->allocator->lock);
+    remove_child(&parent->first_child, pool);
+}
+
+// Points the subtree's pools that counted against `from` (a limit above
+// the pool) at `to`.
+void relimit_subtree(mpool_t *pool, const mpool_t *from, mpool_t *to) {
+    walk_subtree(pool, [from, to](const mpool_t *p) {
+        if (p->limiter == from) const_cast<mpool_t *>(p)->limiter = to; // the caller has the subtree to itself
+    });
+}
+
+int reparent(mpool_t *pool, mpool_t *new_parent) {
+    mpool_t *old_parent = pool->parent;
+    if (pool->state != pool_state::live) return EINVAL; // its teardown (or an ancestor's) is running it
+    if (mpool_is_ancestor(pool, new_parent)) return EINVAL; // a cycle
+    if (!old_parent && !new_parent) return 0;
+    if (allocator_would_die_first(pool, new_parent)) return EINVAL;
+
+    child_link link = child_link::own_list;
+    mpool__lane *lane = nullptr;
+    if (new_parent) link = lane_choose(new_parent, &lane);
+
+    mpool_stats_t subtree;
+    mpool_get_stats(pool, 1, &subtree);
+    size_t bytes = subtree.bytes_reserved;
+    mpool_t *common = common_limiter(old_parent, new_parent);
+    mpool_t *new_outside = new_parent ? new_parent->limiter : nullptr;
+    if (!limits_charge_below(new_outside, common, bytes)) {
+        fail_no_memory(new_parent, bytes);
+        return ENOMEM;
+    }
+    if (link == child_link::new_lane && !(lane = lane_make(new_parent))) {
+        limits_release_below(new_outside, common, bytes);
+        fail_no_memory(new_parent, kLaneBlockSize);
+        return ENOMEM;
+    }
+
+    mpool_t *old_outside = old_parent ? old_parent->limiter : nullptr;
+    if (old_parent) unlink_from_parent(pool);
+    pool->parent = new_parent;
+    if (new_parent)
+        link_child(new_parent, pool, lane);
+    else
+        home_block(pool)->next = nullptr; // a root is on no list
+    limits_release_below(old_outside, common, bytes);
+    if (pool->limiter != pool && old_outside != new_outside) relimit_subtree(pool, old_outside, new_outside);
+    return 0;
+}
+
+} // namespace
+
+extern "C" int mpool_reparent(mpool_t *pool, mpool_t *new_parent) {
+    if (!pool) return EINVAL;
+    check_not_destroyed(pool, "mpool_reparent");
+    check_not_destroyed(new_parent, "mpool_reparent");
+    bool entered = is_debug(pool) && pool->state == pool_state::live && check_enter(pool);
+    int result = reparent(pool, new_parent);
+    check_leave(pool, entered);
+    pool_validate(pool);
+    return result;
+}

@@ -1,0 +1,356 @@
+// walk.cpp - mpool_walk() and mpool_report(): a pool's subtree, pool by
+// pool, parents before children, with no recursion.
+//
+// Which pools a walk sees. Other threads may create and destroy children of
+// the pools being walked (the server pattern: workers make and drop
+// children of one long-lived pool while another thread reports on it).
+// Such a child is written by its thread and may be freed at any moment, so
+// the walk never reads one: it descends only into the lists of children
+// that the calling thread links (its lane of each parent, and the parent's
+// own list when the calling thread made the children there, see lanes.hpp),
+// and counts the other lists' children, under their locks, in the parent's
+// `children` figure without visiting them. A single-threaded program sees
+// its whole tree.
+//
+// Order: a pool, then its children newest first (the calling thread's lane
+// holds children newer than those of the own list), each followed by its
+// own subtree; depth-first as teardown.cpp goes, keeping no stack: the walk
+// climbs back through parent links and carries on with the next sibling.
+#include <cerrno>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+
+#include "tree.hpp"
+
+using namespace mpool::detail;
+
+namespace {
+
+// The first child on the calling thread's lists of `parent`, from `lane`
+// on (that lane's list included), then the own list when `own_is_mine`;
+// NULL when there is none.
+const mpool_t *first_mine_from(const mpool_t *parent, const mpool__lane *lane, bool own_is_mine) {
+    for (const mpool__lane *l = lane; l; l = l->next)
+        if (lane_is_mine(l) && l->children) return l->children;
+    return own_is_mine ? parent->first_child : nullptr;
+}
+
+// The walk's children of a pool: those linked by the calling thread, newest
+// first. NULL after the last.
+const mpool_t *first_visible_child(const mpool_t *pool) {
+    return first_mine_from(pool, first_lane(pool), own_list_is_mine(pool));
+}
+
+const mpool_t *next_visible_sibling(const mpool_t *child) {
+    if (child->next_sibling) return child->next_sibling;
+    const mpool__lane *lane = lane_of(child);
+    if (!lane) return nullptr; // the own list comes last
+    return first_mine_from(child->parent, lane->next, own_list_is_mine(child->parent));
+}
+
+size_t count_visible_children(const mpool_t *pool) {
+    size_t n = 0;
+    for (const mpool_t *child = first_visible_child(pool); child; child = next_visible_sibling(child)) ++n;
+    return n;
+}
+
+int walk(const mpool_t *top, mpool_visit_fn visit, void *ctx) {
+    const mpool_t *pool = top;
+    unsigned depth = 0;
+    for (;;) {
+        mpool_stats_t own;
+        pool_own_stats(pool, &own);
+        if (int stop = visit(pool, depth, &own, ctx)) return stop;
+        if (const mpool_t *child = first_visible_child(pool)) {
+            pool = child;
+            ++depth;
+            continue;
+        }
+        for (;;) { // climb until a pool has a next sibling
+            if (pool == top) return 0;
+            if (const mpool_t *sibling = next_visible_sibling(pool)) {
+                pool = sibling;
+                break;
+            }
+            pool = pool->parent;
+            --depth;
+        }
+    }
+}
+
+// --- the report
+
+// A line of the report is built here, then written in one call.
+class Line {
+public:
+    void add(const char *s) { add(s, std::strlen(s)); }
+    void add(const char *s, size_t n) {
+        if (n > sizeof text_ - 1 - length_) n = sizeof text_ - 1 - length_; // cannot happen: a line is bounded
+        std::memcpy(text_ + length_, s, n);
+        length_ += n;
+        text_[length_] = '\0';
+    }
+    void add_char(char c) { add(&c, 1); }
+    // A count with thousands separated by commas: 1,234,567.
+    void add_count(size_t value) {
+        char digits[32];
+        int n = std::snprintf(digits, sizeof digits, "%zu", value);
+        for (int i = 0; i < n; ++i) {
+            if (i > 0 && (n - i) % 3 == 0) add_char(',');
+            add_char(digits[i]);
+        }
+    }
+    void add_number(size_t value) {
+        char digits[32];
+        int n = std::snprintf(digits, sizeof digits, "%zu", value);
+        add(digits, static_cast<size_t>(n));
+    }
+    void add_hex_escape(const char *prefix, unsigned char byte) {
+        char escape[8];
+        int n = std::snprintf(escape, sizeof escape, "%s%02x", prefix, byte);
+        add(escape, static_cast<size_t>(n));
+    }
+    const char *text() const { return text_; }
+
+private:
+    char text_[1024] = {}; // a tag escaped is at most 6 * MPOOL_TAG_MAX bytes; the figures fit in the rest
+    size_t length_ = 0;
+};
+
+// The length of the valid UTF-8 sequence at s (n bytes left), or 0 when
+// the bytes there are not one (overlong forms and surrogates are not).
+size_t utf8_sequence(const unsigned char *s, size_t n) {
+    unsigned char b = s[0];
+    size_t length;
+    uint32_t min, code;
+    if (b < 0x80) return 1;
+    if ((b & 0xe0) == 0xc0) {
+        length = 2, min = 0x80, code = b & 0x1fu;
+    } else if ((b & 0xf0) == 0xe0) {
+        length = 3, min = 0x800, code = b & 0x0fu;
+    } else if ((b & 0xf8) == 0xf0) {
+        length = 4, min = 0x10000, code = b & 0x07u;
+    } else {
+        return 0;
+    }
+    if (length > n) return 0;
+    for (size_t i = 1; i < length; ++i) {
+        if ((s[i] & 0xc0) != 0x80) return 0;
+        code = code << 6 | (s[i] & 0x3fu);
+    }
+    if (code < min || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return 0;
+    return length;
+}
+
+// A tag as a JSON string. Quotes, backslashes and control characters are
+// escaped (\u00XX); valid UTF-8 passes through as it is; a byte that is
+// not part of valid UTF-8 is written as \u00XX, its Latin-1 reading, so the
+// document is always valid UTF-8 and no byte of the tag is dropped.
+void add_json_string(Line *line, const char *tag) {
+    const auto *s = reinterpret_cast<const unsigned char *>(tag);
+    size_t n = std::strlen(tag);
+    line->add_char('"');
+    for (size_t i = 0; i < n;) {
+        unsigned char b = s[i];
+        if (b == '"' || b == '\\') {
+            line->add_char('\\');
+            line->add_char(static_cast<char>(b));
+            ++i;
+        } else if (b < 0x20 || b == 0x7f) {
+            line->add_hex_escape("\\u00", b);
+            ++i;
+        } else if (size_t length = utf8_sequence(s + i, n - i)) {
+            line->add(tag + i, length);
+            i += length;
+        } else {
+            line->add_hex_escape("\\u00", b);
+            ++i;
+        }
+    }
+    line->add_char('"');
+}
+
+// A tag in the text report: backslashes, control characters and bytes
+// that are not valid UTF-8 escaped (\\, \xNN), so that a pool is always
+// one line of valid UTF-8; other bytes as they are.
+void add_text_tag(Line *line, const mpool_t *pool) {
+    const char *tag = pool->tag;
+    if (!tag) {
+        char name[48];
+        std::snprintf(name, sizeof name, "(untagged %p)", static_cast<const void *>(pool));
+        line->add(name);
+        return;
+    }
+    const auto *s = reinterpret_cast<const unsigned char *>(tag);
+    size_t n = std::strlen(tag);
+    for (size_t i = 0; i < n;) {
+        unsigned char b = s[i];
+        size_t length = b < 0x20 || b == 0x7f ? 0 : utf8_sequence(s + i, n - i);
+        if (b == '\\') {
+            line->add("\\\\");
+            ++i;
+        } else if (length == 0) {
+            line->add_hex_escape("\\x", b);
+            ++i;
+        } else {
+            line->add(tag + i, length);
+            i += length;
+        }
+    }
+}
+
+struct Report {
+    FILE *out;
+    bool json;
+    int error = 0;            // the first write's failure (an errno value)
+    bool any = false;         // a pool was written
+    unsigned last_depth = 0;  // of the pool written last
+    size_t pools = 0;         // visited
+    size_t child_figures = 0; // the visited pools' `children` added up
+    mpool_stats_t total = {}; // the visited pools' figures added up
+
+    bool write(const char *s) {
+        if (std::fputs(s, out) < 0) error = errno ? errno : EIO;
+        return error == 0;
+    }
+    bool indent(unsigned depth) {
+        static const char spaces[] = "                                                                ";
+        for (size_t left = size_t{depth} * 2; left > 0 && error == 0;) {
+            size_t n = left < sizeof spaces - 1 ? left : sizeof spaces - 1;
+            write(spaces + (sizeof spaces - 1 - n));
+            left -= n;
+        }
+        return error == 0;
+    }
+    // JSON: closes the objects from `from` down to `to` (depths): the one at
+    // `from` has no children written, the others had.
+    bool close_objects(unsigned from, unsigned to) {
+        write("]}");
+        for (unsigned depth = from; depth > to && error == 0;) {
+            --depth;
+            write("\n");
+            indent(depth);
+            write("]}");
+        }
+        return error == 0;
+    }
+};
+
+bool write_text_line(Report *r, const mpool_t *pool, unsigned depth, const mpool_stats_t *own) {
+    Line line;
+    add_text_tag(&line, pool);
+    line.add("  allocated ");
+    line.add_count(own->bytes_allocated);
+    line.add("  reserved ");
+    line.add_count(own->bytes_reserved);
+    line.add("  blocks ");
+    line.add_count(own->blocks);
+    line.add("  cleanups ");
+    line.add_count(own->cleanups);
+    line.add("  children ");
+    line.add_count(own->children);
+    if (size_t others = own->children - count_visible_children(pool); others > 0) {
+        line.add(" (");
+        line.add_count(others);
+        line.add(" not visited)");
+    }
+    line.add("\n");
+    return r->indent(depth) && r->write(line.text());
+}
+
+bool write_json_object(Report *r, const mpool_t *pool, unsigned depth, const mpool_stats_t *own) {
+    if (r->any) {
+        if (depth == r->last_depth + 1) {
+            r->write("\n");
+        } else {
+            r->close_objects(r->last_depth, depth);
+            r->write(",\n");
+        }
+        r->indent(depth);
+    }
+    Line line;
+    line.add("{\"tag\": ");
+    if (pool->tag)
+        add_json_string(&line, pool->tag);
+    else
+        line.add("null");
+    line.add(", \"bytes_allocated\": ");
+    line.add_number(own->bytes_allocated);
+    line.add(", \"bytes_reserved\": ");
+    line.add_number(own->bytes_reserved);
+    line.add(", \"blocks\": ");
+    line.add_number(own->blocks);
+    line.add(", \"cleanups\": ");
+    line.add_number(own->cleanups);
+    line.add(", \"children_not_visited\": ");
+    line.add_number(own->children - count_visible_children(pool));
+    line.add(", \"children\": [");
+    return r->write(line.text());
+}
+
+int report_pool(const mpool_t *pool, unsigned depth, const mpool_stats_t *own, void *ctx) {
+    auto *r = static_cast<Report *>(ctx);
+    bool written = r->json ? write_json_object(r, pool, depth, own) : write_text_line(r, pool, depth, own);
+    if (!written) return 1;
+    r->any = true;
+    r->last_depth = depth;
+    r->pools += 1;
+    r->child_figures += own->children;
+    r->total.bytes_allocated += own->bytes_allocated;
+    r->total.bytes_reserved += own->bytes_reserved;
+    r->total.blocks += own->blocks;
+    r->total.cleanups += own->cleanups;
+    return 0;
+}
+
+bool write_totals(Report *r) {
+    Line line;
+    line.add("total  allocated ");
+    line.add_count(r->total.bytes_allocated);
+    line.add("  reserved ");
+    line.add_count(r->total.bytes_reserved);
+    line.add("  blocks ");
+    line.add_count(r->total.blocks);
+    line.add("  cleanups ");
+    line.add_count(r->total.cleanups);
+    line.add("  pools ");
+    line.add_count(r->pools);
+    // Every visited pool but the first is counted in its parent's figure.
+    if (size_t others = r->child_figures - (r->pools - 1); others > 0) {
+        line.add("  not visited ");
+        line.add_count(others);
+    }
+    line.add("\n");
+    return r->write(line.text());
+}
+
+} // namespace
+
+extern "C" {
+
+int mpool_walk(const mpool_t *pool, mpool_visit_fn visit, void *ctx) {
+    if (!pool || !visit) return EINVAL;
+    check_not_destroyed(pool, "mpool_walk");
+    return walk(pool, visit, ctx);
+}
+
+int mpool_report(const mpool_t *pool, FILE *out, unsigned flags) {
+    if (!pool || !out || (flags & ~MPOOL_REPORT_JSON) != 0) return EINVAL;
+    check_not_destroyed(pool, "mpool_report");
+    int saved_errno = errno;
+    errno = 0;
+    Report r{out, (flags & MPOOL_REPORT_JSON) != 0};
+    walk(pool, report_pool, &r);
+    if (r.error == 0) {
+        if (r.json)
+            r.close_objects(r.last_depth, 0) && r.write("\n");
+        else
+            write_totals(&r);
+    }
+    if (r.error == 0 && std::fflush(out) != 0) r.error = errno ? errno : EIO;
+    errno = r.error ? r.error : saved_errno;
+    return r.error;
+}
+
+} // extern "C"

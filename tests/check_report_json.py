@@ -1,0 +1,25 @@
+"""Reads mpool_report_sample's JSON from stdin: it must parse as UTF-8 JSON
+and hold the tree and tags that report_sample.c made."""
+import json
+import sys
+
+doc = json.loads(sys.stdin.buffer.read().decode("utf-8"))  # strict: invalid UTF-8 fails
+
+
+def shape(pool):
+    return [pool["tag"], [shape(child) for child in pool["children"]]]
+
+
+expected = ['root "quoted" \\ back', [
+    [None, [[None, []]]],
+    ["tab\there\nnewline \x01\x1f\x7f", [
+        ["bad \u00ff\u00fe \u00c3 \u00ed\u00a0\u0080 \u00c0\u00af", []],
+        ["caf\u00e9 \u20ac \U0001F600", []],
+    ]],
+]]
+if shape(doc) != expected:
+    sys.exit("unexpected tree: %r" % (shape(doc),))
+for key in ("bytes_allocated", "bytes_reserved", "blocks", "cleanups", "children_not_visited"):
+    if not isinstance(doc[key], int):
+        sys.exit("%s is not a number" % key)
+print("ok")
