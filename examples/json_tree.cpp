@@ -166,6 +166,7 @@ int main(int argc, char **argv) {
         for (const Node *route : root->members.at("routes")->items)
             std::printf("route %s\n", route->members.at("path")->text.c_str());
     mpool::Stats s = pool.stats();
-    std::printf("%zu bytes allocated in %zu blocks for a %zu-byte document\n", s.bytes_allocated, s.blocks, text.size());
+    std::printf("%zu bytes allocated in %zu blocks for a %zu-byte document\n", s.bytes_allocated, s.blocks,
+                text.size());
     return 0; // the pool, and every node, string and container in it, goes here
 }
