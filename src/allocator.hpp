@@ -21,6 +21,7 @@
 #include <mutex>
 
 #include "block.hpp"
+#include "mutex.hpp"
 #include "spin_lock.hpp"
 
 // Idle ordinary blocks kept by one thread in front of an allocator.
@@ -33,7 +34,7 @@ struct mpool__block_cache {
 };
 
 struct mpool_allocator {
-    mutable std::mutex lock;                                   // guards everything below but the atomics, and the own child lists of the pools using it
+    mutable mpool::detail::Mutex lock;                         // guards everything below but the atomics, and the own child lists of the pools using it
     mpool_block_source_t source;                               // where blocks come from and go back to
     mpool__block *class_free[mpool::detail::kClassCount] = {}; // idle ordinary blocks, one LIFO list per size
     mpool__block *odd_free = nullptr;                          // idle blocks of other sizes (large allocations, blocks cut to a limit)
