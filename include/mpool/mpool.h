@@ -388,8 +388,8 @@ MPOOL_API void *mpool_userdata_get(const mpool_t *pool, const char *key);
  * children and userdata keys, with these exceptions: a value set since the
  * mark under a key that existed before keeps its new value; an allocation
  * made before the mark and grown in place by mpool_realloc() since keeps
- * only the bytes it had at the mark; memory killed cleanup records held
- * before the mark is not reused until the next clear.
+ * only the bytes it had at the mark; cleanup records killed before the
+ * mark are not reused for registrations until the next clear.
  *
  * Marks nest: rewinding to a mark makes every newer mark invalid, and keeps
  * the mark itself valid (a loop may rewind to one mark each time round). A
