@@ -17,14 +17,7 @@ _Static_assert(MPOOL__ALIGNMENT_C99 == _Alignof(max_align_t),
 _Static_assert(MPOOL_ALIGNMENT == _Alignof(max_align_t), "MPOOL_ALIGNMENT is alignof(max_align_t) in C11");
 #endif
 
-static int failures = 0;
-#define CHECK(cond)                                                                  \
-    do {                                                                             \
-        if (!(cond)) {                                                               \
-            ++failures;                                                              \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                            \
-    } while (0)
+#include "mode_check.h"
 
 static void count_cleanup(void *counter) { ++*(int *)counter; }
 

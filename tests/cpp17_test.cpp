@@ -1,6 +1,6 @@
 // mpool.hpp compiled as C++17 (with exceptions): every part of the C++ face
 // that differs from C++20 (Span, uses-allocator construction) and the rest
-// of it once. Exits non-zero on the first failed check.
+// of it once. Exits non-zero when a check failed.
 #if __cplusplus != 201703L
 #error "this test must be compiled as C++17, or it tests nothing"
 #endif
@@ -16,14 +16,7 @@
 
 #include "mpool/mpool.hpp"
 
-static int failed = 0;
-#define CHECK(cond)                                                                                                    \
-    do {                                                                                                               \
-        if (!(cond)) {                                                                                                 \
-            ++failed;                                                                                                  \
-            std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);                              \
-        }                                                                                                              \
-    } while (0)
+#include "mode_check.h"
 
 namespace {
 
@@ -153,7 +146,7 @@ int main() {
     child_handles();
     allocator_and_nested_containers();
     pmr_containers();
-    if (failed) return 1;
+    if (failures) return 1;
     std::puts("mpool.hpp as C++17: all checks passed");
     return 0;
 }

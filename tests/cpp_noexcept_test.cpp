@@ -23,14 +23,7 @@
 
 #include "mpool/mpool.hpp"
 
-static int failed = 0;
-#define CHECK(cond)                                                                                                    \
-    do {                                                                                                               \
-        if (!(cond)) {                                                                                                 \
-            ++failed;                                                                                                  \
-            std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);                              \
-        }                                                                                                              \
-    } while (0)
+#include "mode_check.h"
 
 namespace {
 
@@ -169,7 +162,7 @@ int main() {
     creation_failures_give_empty_pools();
     successes_work();
     containers_cannot_take_null();
-    if (failed) return 1;
+    if (failures) return 1;
     std::printf("mpool.hpp with -fno-exceptions (C++%ld): all checks passed\n", __cplusplus / 100 % 100);
     return 0;
 }
