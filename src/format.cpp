@@ -90,10 +90,40 @@ public:
 
     bool put(const char *s, size_t n) {
         if (!reserve(n)) return false;
-        std::memcpy(at_, s, n);
+        copy(at_, s, n);
         at_ += n;
         return true;
     }
+
+    // A copy that costs no call for the few bytes of a literal or a number:
+    // two loads that may overlap, of the largest width that n holds (as
+    // memcpy does inside), reading and writing only the n bytes.
+    static void copy(char *to, const char *from, size_t n) {
+        if (n >= 8) {
+            if (n > 16) {
+                std::memcpy(to, from, n);
+                return;
+            }
+            copy_pair<uint64_t>(to, from, n);
+        } else if (n >= 4) {
+            copy_pair<uint32_t>(to, from, n);
+        } else if (n >= 2) {
+            copy_pair<uint16_t>(to, from, n);
+        } else if (n == 1) {
+            *to = *from;
+        }
+    }
+
+private:
+    template <class Word> static void copy_pair(char *to, const char *from, size_t n) {
+        Word head, tail;
+        std::memcpy(&head, from, sizeof head);
+        std::memcpy(&tail, from + n - sizeof tail, sizeof tail);
+        std::memcpy(to, &head, sizeof head);
+        std::memcpy(to + n - sizeof tail, &tail, sizeof tail);
+    }
+
+public:
 
     // Terminates the output and hands it over as an allocation of exactly
     // length + 1 bytes. NULL with errno ENOMEM.
@@ -444,9 +474,22 @@ private:
         char digits[sizeof(uintmax_t) * 3], *end = digits + sizeof digits, *d = end;
         if (value != 0 || s.precision != 0) {
             uintmax_t v = value;
-            if (base == 10) {
-                do *--d = static_cast<char>('0' + v % 10);
-                while ((v /= 10) != 0);
+            if (base == 10) { // two digits per division
+                static constexpr char kPairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                                                 "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                                                 "8081828384858687888990919293949596979899";
+                while (v >= 100) {
+                    const char *pair = kPairs + 2 * (v % 100);
+                    v /= 100;
+                    *--d = pair[1];
+                    *--d = pair[0];
+                }
+                if (v >= 10) {
+                    *--d = kPairs[2 * v + 1];
+                    *--d = kPairs[2 * v];
+                } else {
+                    *--d = static_cast<char>('0' + v);
+                }
             } else {
                 unsigned shift = base == 16 ? 4 : 3;
                 do *--d = digit_chars[v & (base - 1)];
@@ -458,7 +501,7 @@ private:
                            ? static_cast<size_t>(s.precision) - digit_count
                            : 0;
         if (base == 8 && s.alt && zeros == 0 && (digit_count == 0 || *d != '0')) zeros = 1; // the first digit is a 0
-        char prefix[3];
+        char prefix[3] = {};
         size_t prefix_length = 0;
         if (negative) prefix[prefix_length++] = '-';
         else if (is_signed && s.plus) prefix[prefix_length++] = '+';
@@ -475,9 +518,9 @@ private:
         size_t pad;
         if (!pad_left(s, body, &pad)) return false;
         char *at = out_.at();
-        std::memcpy(at, prefix, prefix_length);
-        std::memset(at + prefix_length, '0', zeros);
-        std::memcpy(at + prefix_length + zeros, d, digit_count);
+        for (size_t i = 0; i < prefix_length; ++i) *at++ = prefix[i];
+        if (zeros) std::memset(at, '0', zeros);
+        Output::copy(at + zeros, d, digit_count);
         out_.advance(body);
         pad_right(s, pad);
         return true;
