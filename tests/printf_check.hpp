@@ -149,7 +149,10 @@ inline bool add_conversion(Bytes &in, Case &c) {
         c.args.push_back({kind::i32, width});
     }
     if (precision_mode % 4 == 1) spec += '.';
-    if (precision_mode % 4 == 2) spec += "." + number(precision_mode);
+    if (precision_mode % 4 == 2) {
+        spec += '.';
+        spec += number(precision_mode);
+    }
     if (precision_mode % 4 == 3) {
         spec += ".*";
         c.args.push_back({kind::i32, static_cast<int8_t>(in.byte())}); // negative: as if none
