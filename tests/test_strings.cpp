@@ -10,6 +10,7 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "printf_check.hpp"
@@ -342,6 +343,28 @@ TEST(StringsConcurrent, PrintfInAConcurrentPoolIsWholeAndCountedOnce) {
     ASSERT_NE(s, nullptr);
     EXPECT_EQ(std::string(s), "<" + big + ">");
     EXPECT_EQ(stats_of(pool).bytes_allocated, 11u + big.size() + 3);
+    mpool_destroy(pool);
+}
+
+// Threads format into one concurrent pool at once, each in its own lane.
+TEST(StringsConcurrent, PrintfFromManyThreadsAtOnceGivesEachItsOwnResult) {
+    mpool_options_t options{};
+    options.flags = MPOOL_CONCURRENT;
+    mpool_t *pool = mpool_create_ex(nullptr, &options);
+    constexpr int kThreads = 4, kCalls = 2000;
+    std::vector<std::thread> threads;
+    std::vector<int> wrong(kThreads, 0);
+    for (int t = 0; t < kThreads; ++t)
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < kCalls; ++i) {
+                char *s = mpool_printf(pool, "thread %d call %05d %*s|", t, i, i % 300, "");
+                char expected[400];
+                std::snprintf(expected, sizeof expected, "thread %d call %05d %*s|", t, i, i % 300, "");
+                if (!s || std::strcmp(s, expected) != 0) ++wrong[static_cast<size_t>(t)];
+            }
+        });
+    for (std::thread &thread : threads) thread.join();
+    for (int t = 0; t < kThreads; ++t) EXPECT_EQ(wrong[static_cast<size_t>(t)], 0) << "thread " << t;
     mpool_destroy(pool);
 }
 
