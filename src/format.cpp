@@ -43,6 +43,7 @@
 #include <type_traits>
 
 #include "lanes.hpp"
+#include "small_copy.hpp"
 
 using namespace mpool::detail;
 
@@ -90,40 +91,11 @@ public:
 
     bool put(const char *s, size_t n) {
         if (!reserve(n)) return false;
-        copy(at_, s, n);
+        copy_small(at_, s, n);
         at_ += n;
         return true;
     }
 
-    // A copy that costs no call for the few bytes of a literal or a number:
-    // two loads that may overlap, of the largest width that n holds (as
-    // memcpy does inside), reading and writing only the n bytes.
-    static void copy(char *to, const char *from, size_t n) {
-        if (n >= 8) {
-            if (n > 16) {
-                std::memcpy(to, from, n);
-                return;
-            }
-            copy_pair<uint64_t>(to, from, n);
-        } else if (n >= 4) {
-            copy_pair<uint32_t>(to, from, n);
-        } else if (n >= 2) {
-            copy_pair<uint16_t>(to, from, n);
-        } else if (n == 1) {
-            *to = *from;
-        }
-    }
-
-private:
-    template <class Word> static void copy_pair(char *to, const char *from, size_t n) {
-        Word head, tail;
-        std::memcpy(&head, from, sizeof head);
-        std::memcpy(&tail, from + n - sizeof tail, sizeof tail);
-        std::memcpy(to, &head, sizeof head);
-        std::memcpy(to + n - sizeof tail, &tail, sizeof tail);
-    }
-
-public:
 
     // Terminates the output and hands it over as an allocation of exactly
     // length + 1 bytes. NULL with errno ENOMEM.
@@ -520,7 +492,7 @@ private:
         char *at = out_.at();
         for (size_t i = 0; i < prefix_length; ++i) *at++ = prefix[i];
         if (zeros) std::memset(at, '0', zeros);
-        Output::copy(at + zeros, d, digit_count);
+        copy_small(at + zeros, d, digit_count);
         out_.advance(body);
         pad_right(s, pad);
         return true;
@@ -534,7 +506,7 @@ private:
         size_t length = s.precision < 0 ? std::strlen(str) : strnlen(str, static_cast<size_t>(s.precision));
         size_t pad;
         if (!pad_left(s, length, &pad)) return false;
-        std::memcpy(out_.at(), str, length);
+        copy_small(out_.at(), str, length);
         out_.advance(length);
         pad_right(s, pad);
         return true;
