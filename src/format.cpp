@@ -362,7 +362,7 @@ private:
         case 'm': {
             if (s.length != none) return invalid();
             char message[256];
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 32)
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 35) // as glibc's printf there
             if (s.alt) { // glibc 2.35 on: the error's name, or its number (as %d would print it) when it has none
                 if (const char *name = strerrorname_np(saved_errno_)) return put_string(s, name);
                 int e = saved_errno_;
