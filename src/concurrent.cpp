@@ -71,6 +71,11 @@ void *lane_alloc_default(mpool_t *pool, size_t size) {
     return lane_alloc(pool, size, kAlign);
 }
 
+mpool__region *lane_region(mpool_t *pool) {
+    mpool__lane *lane = my_lane(pool);
+    return lane ? &lane->region : nullptr;
+}
+
 void lanes_reset(mpool_t *pool) {
     for (mpool__lane *lane = first_lane(pool); lane; lane = lane->next)
         region_reset(&lane->region, pool, nullptr, nullptr, true);

@@ -176,6 +176,11 @@ void *lane_alloc(mpool_t *pool, size_t size, size_t alignment);
 // checked nor in debug mode: the lane's cursor is bumped first.
 void *lane_alloc_default(mpool_t *pool, size_t size);
 
+// The calling thread's lane region in a concurrent pool (its lane made or
+// adopted as needed), for a caller that works on the cursor itself
+// (mpool_printf, mpool_strcat); NULL when no lane can be had (no errno).
+mpool__region *lane_region(mpool_t *pool);
+
 // Clear of a concurrent pool: every lane's region is reset, keeping the
 // blocks it used as spares.
 void lanes_reset(mpool_t *pool);

@@ -193,9 +193,10 @@ typedef struct mpool_options {
  * thread's allocation, cleanup kill/run, userdata, tags, statistics) needs
  * that no other thread uses the pool at that moment; debug builds abort when
  * a clear or destroy overlaps an allocation. Creating children is safe from
- * any thread, as for every pool. mpool_printf formats twice in such a pool
- * (there is no shared current block to format into), mpool_realloc grows by
- * copying and shrinks in place without changing bytes_allocated. A pool
+ * any thread, as for every pool. mpool_printf formats into the calling
+ * thread's lane, mpool_strcat measures its parts and then copies them (there
+ * is no shared current block to write into), mpool_realloc grows by copying
+ * and shrinks in place without changing bytes_allocated. A pool
  * without the flag pays nothing for it. */
 #define MPOOL_CONCURRENT 1u
 
@@ -326,12 +327,36 @@ MPOOL_API char *mpool_strdup(mpool_t *pool, const char *s);
 MPOOL_API char *mpool_strndup(mpool_t *pool, const char *s, size_t n);
 
 /* Concatenates the strings given, up to a NULL argument (required), into a
- * new NUL-terminated string. No strings gives "". */
+ * new NUL-terminated string. No strings gives "". One pass: each part is
+ * measured and copied in turn into the current block's free room; when the
+ * result does not fit there, the parts are measured, then copied. */
 MPOOL_API char *mpool_strcat(mpool_t *pool, ...) MPOOL__SENTINEL;
 
-/* Formats like vsnprintf into the pool, in one pass into the current block
- * when the result fits there. `fmt` NULL: NULL (EINVAL); a format error:
- * NULL (EINVAL). */
+/* Formats like vsnprintf into the pool and returns the result, terminated:
+ * one allocation of length + 1 bytes (what bytes_allocated counts), valid
+ * like any other. The result is the same bytes vsnprintf writes, and may
+ * hold a NUL from %c. One pass over the format and the arguments, in every
+ * pool: the output is written straight into the free room of the current
+ * block (in a concurrent pool, the calling thread's lane's; in a pool laid
+ * out for a checker, a stack buffer) and moves to a bigger allocation, with
+ * what was written so far, when that room runs out; floating-point, wide
+ * (%lc, %ls) and ' conversions are done by snprintf, one at a time.
+ * Conversions: d i o u x X c s p f F e E g G a A %, and %m (strerror of
+ * errno at the call; %#m, its name); flags - + space # 0 '; widths and
+ * precisions, * included; length modifiers hh h l ll j z t L (and glibc's
+ * q, Z, L on integers, %C and %S).
+ * Returns NULL and sets errno:
+ * - EINVAL: pool or fmt NULL, or a format refused: %n (it would write
+ *   through an argument), positional arguments (%1$s), an unknown
+ *   conversion (glibc prints it as it is), a length modifier C does not
+ *   define for the conversion (%hs, %lp), a format that ends inside a
+ *   conversion;
+ * - EOVERFLOW: a width or precision over INT_MAX (an INT_MIN width from
+ *   *), or a result over INT_MAX bytes, as vsnprintf;
+ * - EILSEQ: a wide character the locale cannot convert, as vsnprintf;
+ * - ENOMEM (handler called).
+ * A failed call counts nothing in bytes_allocated; memory it took for the
+ * output stays in the pool until it is cleared. Threads: as mpool_alloc. */
 MPOOL_API char *mpool_vprintf(mpool_t *pool, const char *fmt, va_list ap) MPOOL__PRINTF(2, 0);
 MPOOL_API char *mpool_printf(mpool_t *pool, const char *fmt, ...) MPOOL__PRINTF(2, 3);
 
