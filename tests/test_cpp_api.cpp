@@ -511,4 +511,18 @@ TEST_F(CppApi, ScopeRewindKeepsTheScope) {
     }
 }
 
+TEST_F(CppApi, PrintfOfARefusedFormatThrowsInvalidArgument) {
+    mpool::Pool pool;
+    int count = 0;
+    EXPECT_THROW(pool.printf("abc%n", &count), std::invalid_argument);
+    EXPECT_EQ(count, 0);
+}
+
+TEST_F(CppApi, PrintfPastALimitThrowsBadAlloc) {
+    mpool::Options options{};
+    options.limit = 8192;
+    mpool::Pool pool(options);
+    EXPECT_THROW(pool.printf("%100000d", 1), std::bad_alloc);
+}
+
 } // namespace

@@ -250,12 +250,17 @@ public:
         return {copy, s.size()};
     }
 
-    // printf-style formatting into the pool.
+    // printf-style formatting into the pool (mpool_printf()). A format it
+    // refuses (%n, positional arguments, a conversion C does not define)
+    // or a result it cannot represent throws std::invalid_argument, a
+    // failure to get memory std::bad_alloc (without exceptions: nullptr,
+    // errno says which).
     char *printf(const char *fmt, ...) const MPOOL__PRINTF(2, 3) {
         va_list ap;
         va_start(ap, fmt);
         char *result = mpool_vprintf(pool_, fmt, ap);
         va_end(ap);
+        if (!result && errno != ENOMEM) MPOOL__FAIL(std::invalid_argument("mpool: printf format refused"), nullptr);
         return checked(result);
     }
 
