@@ -340,6 +340,71 @@ TEST_F(Scopes, WhatCallbacksAddDuringARewindIsUndoneToo) {
     EXPECT_EQ(s.cleanups, 0u);
 }
 
+// What a callback adds during a rewind waits for the next round, as in a
+// clear: the phases of the round that is running go on first. Each scenario
+// runs under a rewind, then under mpool_clear(), which must log the same.
+using Scenario = void (*)(mpool_t *);
+
+std::vector<std::string> log_of_rewind(mpool_t *pool, Scenario scenario) {
+    g_log.clear();
+    mpool_mark_t mark;
+    mpool_mark(pool, &mark);
+    scenario(pool);
+    EXPECT_EQ(mpool_rewind(pool, &mark), 0);
+    return g_log;
+}
+
+std::vector<std::string> log_of_clear(mpool_t *pool, Scenario scenario) {
+    g_log.clear();
+    scenario(pool);
+    mpool_clear(pool);
+    return g_log;
+}
+
+void create_child_with_cleanup(void *) {
+    mpool_t *child = mpool_create(g_pool);
+    mpool_cleanup_register(child, kChild, log_event);
+}
+
+void register_pre_cleanup(void *) { mpool_pre_cleanup_register(g_pool, kPre, log_event); }
+void register_cleanup(void *) { mpool_cleanup_register(g_pool, kNewer, log_event); }
+
+// Guards the rewind's rounds: a child made by a cleanup was destroyed at
+// once, before the cleanups registered earlier ran.
+TEST_F(Scopes, AChildACleanupCreatesDuringARewindIsDestroyedAfterTheRemainingCleanups) {
+    g_pool = pool;
+    Scenario scenario = [](mpool_t *p) {
+        mpool_cleanup_register(p, kOld, log_event);
+        mpool_cleanup_register(p, nullptr, create_child_with_cleanup);
+    };
+    EXPECT_EQ(log_of_rewind(pool, scenario), (std::vector<std::string>{"old", "child"}));
+    EXPECT_EQ(log_of_clear(pool, scenario), (std::vector<std::string>{"old", "child"}));
+}
+
+// Guards the rewind's rounds: a pre-cleanup registered by a cleanup ran at
+// once, before the cleanups registered earlier.
+TEST_F(Scopes, APreCleanupACleanupRegistersDuringARewindRunsAfterTheRemainingCleanups) {
+    g_pool = pool;
+    Scenario scenario = [](mpool_t *p) {
+        mpool_cleanup_register(p, kOld, log_event);
+        mpool_cleanup_register(p, nullptr, register_pre_cleanup);
+    };
+    EXPECT_EQ(log_of_rewind(pool, scenario), (std::vector<std::string>{"old", "pre"}));
+    EXPECT_EQ(log_of_clear(pool, scenario), (std::vector<std::string>{"old", "pre"}));
+}
+
+// Guards the rewind's rounds: a cleanup registered by a userdata cleanup ran
+// at once, before the userdata set earlier was dropped.
+TEST_F(Scopes, ACleanupAUserdataCleanupRegistersDuringARewindRunsAfterTheRemainingUserdata) {
+    g_pool = pool;
+    Scenario scenario = [](mpool_t *p) {
+        mpool_userdata_set(p, "older", kUserdata, log_event);
+        mpool_userdata_set(p, "newer", nullptr, register_cleanup);
+    };
+    EXPECT_EQ(log_of_rewind(pool, scenario), (std::vector<std::string>{"userdata", "newer"}));
+    EXPECT_EQ(log_of_clear(pool, scenario), (std::vector<std::string>{"userdata", "newer"}));
+}
+
 TEST_F(Scopes, RewindReleasesALimitsChargeForLargeBlocks) {
     mpool_options_t options{};
     options.limit = 200000;
