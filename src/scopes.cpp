@@ -137,6 +137,8 @@ void mpool_mark(mpool_t *pool, mpool_mark_t *mark) {
     }
     m.tag = pool->tag;
     m.region = region_mark(&pool->region);
+    pool->marked = true; // from now, large blocks from before this mark stay when realloc moves their allocation
+    pool->large_since_mark = 0;
     m.table = check_mark(pool);
     static_assert(std::is_trivially_copyable_v<mark_record>);
     *mark = mpool_mark_t{};
@@ -165,6 +167,7 @@ int mpool_rewind(mpool_t *pool, const mpool_mark_t *mark) {
     pool->tag = m.tag;
     check_rewind(pool, m.table);
     region_rewind(&pool->region, pool, m.region);
+    pool->large_since_mark = 0; // the large blocks taken since went back: this mark is the newest again
     pool->state = pool_state::live;
     pool_validate(pool);
     check_leave(pool, entered);

@@ -90,7 +90,8 @@ extern "C" {
 /* A request of more than this many bytes always gets a block of its own,
  * so it neither wastes the rest of the current block nor changes the size of
  * the blocks that follow. Clearing the pool gives such blocks back to the
- * allocator (mpool_realloc() of one that moves gives it back at once). */
+ * allocator (mpool_realloc() of one that moves gives it back at once, unless
+ * the allocation is older than the pool's newest mark: see mpool_mark()). */
 #define MPOOL_LARGE_THRESHOLD MPOOL__SIZE(16384)
 
 /* Block sizes. Ordinary blocks (those that hold many allocations) are
@@ -335,11 +336,12 @@ MPOOL_API void *mpool_userdata_get(const mpool_t *pool, const char *key);
  * mark under a key that existed before keeps its new value; an allocation
  * made before the mark and grown in place by mpool_realloc() since keeps
  * only the bytes it had at the mark; one moved by mpool_realloc() since is
- * gone (its old place was freed by the move, its new one by the rewind);
- * when that moved the newest large allocation made before the mark, the
- * large blocks taken since stay with the pool until the next clear (what
- * they hold is freed all the same); the memory of cleanup records killed
- * before the rewind is not reused until the next clear.
+ * gone (its new place is freed by the rewind; its old place, dead since the
+ * move, still counts in bytes_allocated, and is held, until the next clear
+ * or a rewind to an older mark: so a large allocation older than the pool's
+ * newest mark keeps its block when mpool_realloc() moves it); the memory of
+ * cleanup records killed before the rewind is not reused until the next
+ * clear.
  *
  * Marks nest: rewinding to a mark makes every newer mark invalid, and keeps
  * the mark itself valid (a loop may rewind to one mark each time round). A
@@ -361,7 +363,10 @@ typedef struct mpool_mark_state {
     void *mpool__private[16];
 } mpool_mark_t;
 
-/* Notes in *mark where the pool stands now. pool or mark NULL: no-op. */
+/* Notes in *mark where the pool stands now; from then, a large allocation
+ * older than the mark keeps its block when mpool_realloc() moves it (see
+ * above). A mark holds no memory: it needs no release. pool or mark NULL:
+ * no-op. */
 MPOOL_API void mpool_mark(mpool_t *pool, mpool_mark_t *mark);
 
 /* Takes the pool back to *mark, as described above. Returns 0; EINVAL when
