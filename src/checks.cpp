@@ -82,7 +82,8 @@ size_t g_quarantine_next = 0;
 // allocations made in the same memory later, which memcheck cannot take
 // (its leak check stops Valgrind). From its first mark to its next clear, a
 // plain pool's allocations are listed here (moved-away ones as NULL), apart
-// from pool memory as the debug table is. A pool never marked pays one load.
+// from pool memory as the debug table is. Until some pool is marked, an
+// allocation pays one load for this; then a lookup under a lock.
 std::mutex g_memcheck_lock;
 std::unordered_map<const mpool_t *, std::vector<char *>> g_memcheck_chunks; // guarded by g_memcheck_lock
 std::atomic<size_t> g_memcheck_pools{0}; // entries in g_memcheck_chunks; 0: nothing to record
