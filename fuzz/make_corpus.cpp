@@ -1,8 +1,8 @@
 // make_corpus.cpp - writes the fuzz target's seed corpus: a few small
 // inputs that together run every operation, every kind of cleanup action
 // (creating, clearing and destroying pools during a teardown, and so on), a
-// teardown with many callbacks, an explained ENOMEM, and a realloc in place
-// and one that moves.
+// teardown with many callbacks, an explained ENOMEM, a realloc in place and
+// one that moves, and a rewind that rewinds and one that is refused.
 //
 // Each input is the bytes a seeded random run consumed (RandomOps with a
 // record), so the fuzzer decodes it to the same operations. Candidates of
@@ -47,6 +47,8 @@ Candidate make_candidate(uint64_t seed) {
     c.covers.push_back(covered.enomem > 0);        // a failure, explained
     c.covers.push_back(covered.realloc_in_place > 0);
     c.covers.push_back(covered.realloc_moved > 0);
+    c.covers.push_back(covered.rewinds > 0);         // a rewind that rewound
+    c.covers.push_back(covered.rewinds_refused > 0); // one refused (EINVAL, ENOTSUP)
     return c;
 }
 

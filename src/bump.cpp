@@ -12,7 +12,9 @@ namespace mpool::detail {
 void *pool_alloc(mpool_t *pool, size_t size, size_t alignment) {
     if (is_concurrent(pool)) return lane_alloc(pool, size, alignment);
     bool entered = is_debug(pool) && check_enter(pool);
+    const mpool__block *newest_large = pool->region.large;
     void *result = region_alloc(&pool->region, pool, home_block(pool), size, alignment);
+    if (pool->marked && pool->region.large != newest_large) ++pool->large_since_mark;
     check_leave(pool, entered);
     return result ? result : fail_no_memory(pool, size);
 }
@@ -107,9 +109,13 @@ void *mpool_realloc(mpool_t *pool, void *ptr, size_t old_size, size_t new_size) 
     std::memcpy(moved, ptr, old_size);
     if (r->checked) check_on_moved(pool, p, old_size);
     // A large allocation that moves gives its block back at once (in debug
-    // mode at the next clear: its record is on the pool's list).
+    // mode at the next clear: its record is on the pool's list), unless it
+    // is older than the pool's newest mark: a rewind restores
+    // bytes_allocated to the mark's figure, which counts it, so its block
+    // stays until the next clear (or a rewind to an older mark).
     if (old_rounded > MPOOL_LARGE_THRESHOLD && !is_debug(pool)) {
-        if (mpool__block *b = region_unlink_large(r, ptr)) {
+        if (mpool__block *b = region_unlink_large(r, ptr, pool->marked ? pool->large_since_mark : SIZE_MAX)) {
+            if (pool->marked) --pool->large_since_mark;
             r->cursor.requested -= old_size;
             b->next = nullptr;
             pool_give_blocks(pool, b);

@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <unordered_map>
+#include <vector>
 
 #include "lanes.hpp"
 
@@ -72,6 +74,67 @@ constexpr size_t kQuarantine = 1024;
 std::mutex g_quarantine_lock;
 destroyed_pool g_quarantine[kQuarantine];
 size_t g_quarantine_next = 0;
+
+#ifdef MPOOL_HAVE_VALGRIND
+// Memcheck keeps a chunk for each allocation (VALGRIND_MEMPOOL_ALLOC) and
+// has no request that frees the chunks of a range, so a rewind must free
+// the ones it takes back one by one; left alone, they would overlap the
+// allocations made in the same memory later, which memcheck cannot take
+// (its leak check stops Valgrind). From its first mark to its next clear, a
+// plain pool's allocations are listed here (moved-away ones as NULL), apart
+// from pool memory as the debug table is. Until some pool is marked, an
+// allocation pays one load for this; then a lookup under a lock.
+std::mutex g_memcheck_lock;
+std::unordered_map<const mpool_t *, std::vector<char *>> g_memcheck_chunks; // guarded by g_memcheck_lock
+std::atomic<size_t> g_memcheck_pools{0}; // entries in g_memcheck_chunks; 0: nothing to record
+
+// The list of a marked pool, or NULL; called with the lock held.
+std::vector<char *> *memcheck_chunks_locked(const mpool_t *pool) {
+    auto found = g_memcheck_chunks.find(pool);
+    return found != g_memcheck_chunks.end() ? &found->second : nullptr;
+}
+
+void memcheck_record(const mpool_t *pool, char *p) {
+    if (g_memcheck_pools.load(std::memory_order_relaxed) == 0) return;
+    std::lock_guard guard(g_memcheck_lock);
+    if (std::vector<char *> *chunks = memcheck_chunks_locked(pool)) chunks->push_back(p);
+}
+
+void memcheck_moved(const mpool_t *pool, char *p) {
+    if (g_memcheck_pools.load(std::memory_order_relaxed) == 0) return;
+    std::lock_guard guard(g_memcheck_lock);
+    if (std::vector<char *> *chunks = memcheck_chunks_locked(pool))
+        for (auto chunk = chunks->rbegin(); chunk != chunks->rend(); ++chunk)
+            if (*chunk == p) {
+                *chunk = nullptr;
+                break;
+            }
+}
+
+void memcheck_forget(const mpool_t *pool) {
+    if (g_memcheck_pools.load(std::memory_order_relaxed) == 0) return;
+    std::lock_guard guard(g_memcheck_lock);
+    if (g_memcheck_chunks.erase(pool)) g_memcheck_pools.fetch_sub(1, std::memory_order_relaxed);
+}
+
+// Where the pool's list stands (made by the pool's first mark since a clear).
+size_t memcheck_mark(const mpool_t *pool) {
+    std::lock_guard guard(g_memcheck_lock);
+    auto [entry, made] = g_memcheck_chunks.try_emplace(pool);
+    if (made) g_memcheck_pools.fetch_add(1, std::memory_order_relaxed);
+    return entry->second.size();
+}
+
+// Frees the chunks recorded since `at`.
+void memcheck_rewind(const mpool_t *pool, size_t at) {
+    std::lock_guard guard(g_memcheck_lock);
+    std::vector<char *> *chunks = memcheck_chunks_locked(pool);
+    if (!chunks) return;
+    for (size_t i = at; i < chunks->size(); ++i)
+        if (char *chunk = (*chunks)[i]) VALGRIND_MEMPOOL_FREE(pool, chunk);
+    if (at < chunks->size()) chunks->resize(at);
+}
+#endif
 
 thread_local char t_thread_marker;
 
@@ -231,7 +294,10 @@ void check_blocks_retired(bool fill, mpool__block *b, const char *from, bool cha
 
 void check_on_alloc(mpool_t *owner, char *p, size_t size) {
 #ifdef MPOOL_HAVE_VALGRIND
-    if (checks().valgrind) VALGRIND_MEMPOOL_ALLOC(owner, p, size);
+    if (checks().valgrind) {
+        VALGRIND_MEMPOOL_ALLOC(owner, p, size);
+        memcheck_record(owner, p);
+    }
 #endif
 #ifdef MPOOL__ASAN
     ASAN_UNPOISON_MEMORY_REGION(p, size);
@@ -274,7 +340,10 @@ void check_on_moved(mpool_t *owner, char *p, size_t old_size) {
         if (auto *e = find_entry(owner, [p](const mpool__alloc_table::entry &x) { return x.data == p; })) e->data = nullptr;
     }
 #ifdef MPOOL_HAVE_VALGRIND
-    if (checks().valgrind) VALGRIND_MEMPOOL_FREE(owner, p);
+    if (checks().valgrind) {
+        VALGRIND_MEMPOOL_FREE(owner, p);
+        memcheck_moved(owner, p);
+    }
 #endif
     mem_noaccess(p, old_size);
 }
@@ -326,13 +395,17 @@ void check_pool_reset(mpool_t *pool) {
     if (checks().valgrind) {
         VALGRIND_DESTROY_MEMPOOL(pool);
         VALGRIND_CREATE_MEMPOOL(pool, 0, 0);
+        memcheck_forget(pool);
     }
 #endif
 }
 
 void check_pool_freed(mpool_t *pool) {
 #ifdef MPOOL_HAVE_VALGRIND
-    if (checks().valgrind) VALGRIND_DESTROY_MEMPOOL(pool);
+    if (checks().valgrind) {
+        VALGRIND_DESTROY_MEMPOOL(pool);
+        memcheck_forget(pool);
+    }
 #endif
     if (!is_debug(pool)) return;
     stop_on_overrun(pool);
@@ -346,12 +419,22 @@ void check_pool_freed(mpool_t *pool) {
 }
 
 check_position check_mark(const mpool_t *pool) {
-    if (!is_debug(pool)) return {nullptr, 0};
-    const mpool__alloc_table *t = debug_of(pool)->table;
-    return {t, t ? t->count : 0};
+    check_position at{};
+    if (is_debug(pool)) {
+        const mpool__alloc_table *t = debug_of(pool)->table;
+        at.chunk = t;
+        at.count = t ? t->count : 0;
+    }
+#ifdef MPOOL_HAVE_VALGRIND
+    if (checks().valgrind && is_checked(pool) && !is_concurrent(pool)) at.memcheck_chunks = memcheck_mark(pool);
+#endif
+    return at;
 }
 
 void check_rewind(mpool_t *pool, check_position at) {
+#ifdef MPOOL_HAVE_VALGRIND
+    if (checks().valgrind && is_checked(pool)) memcheck_rewind(pool, at.memcheck_chunks);
+#endif
     if (!is_debug(pool)) return;
     stop_on_overrun(pool);
     mpool__debug *d = debug_of(pool);

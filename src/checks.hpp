@@ -110,10 +110,12 @@ void check_leave(mpool_pool *pool, bool entered);
 
 // Debug mode: where the pool's table of allocations stands, for a mark; and
 // a rewind to it: the canaries are checked (the program stops on damage),
-// and the allocations made since are forgotten.
+// and the allocations made since are forgotten. Under memcheck, likewise
+// for its chunks: those made since the mark are freed.
 struct check_position {
-    const void *chunk;
-    size_t count;
+    const void *chunk;     // debug mode: the newest chunk of the table then
+    size_t count;          // and its entries then
+    size_t memcheck_chunks; // memcheck: the pool's allocations recorded then (checks.cpp)
 };
 check_position check_mark(const mpool_pool *pool);
 void check_rewind(mpool_pool *pool, check_position at);

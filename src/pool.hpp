@@ -78,6 +78,7 @@ struct mpool_pool {
     mpool::detail::pool_state state;      // see pool_state
     mpool::detail::teardown_step step;    // while clearing or destroying: what runs next
     uint8_t flags;                        // pool_flag bits
+    bool marked;                          // a mark was taken since the last clear: see large_since_mark
     uint32_t birth;                       // its number from the parent's birth counter: the lanes' (lanes.hpp), or own_births on the own list
     std::atomic<uint32_t> child_sizing;   // child_sizing of the children on the own list (any thread may destroy them)
     uint32_t clears;                      // clears so far: a mark from before the last one is stale (scopes.cpp)
@@ -93,6 +94,8 @@ struct mpool_pool {
     alignas(void *) unsigned char resource[sizeof(void *)]; // the pool as a std::pmr::memory_resource (resource.hpp): its vtable pointer, placed at creation; a fixed address that survives clear
     std::atomic<uintptr_t> lanes;         // how children are linked: see lanes.hpp
     uint32_t own_births;                  // birth numbers of children on the own list; guarded by allocator->lock
+    uint32_t large_since_mark;            // when marked: large blocks taken since the newest mark (at the front of
+                                          // region.large); mpool_realloc() gives back only those (scopes.cpp)
 };
 
 static_assert(std::is_standard_layout_v<mpool_pool>, "a pool pointer must also point to its cursor");

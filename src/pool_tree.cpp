@@ -296,6 +296,8 @@ void reset_pool(mpool_t *pool) {
     region_reset(&pool->region, pool, home_block(pool), home_start(pool), true);
     if (is_concurrent(pool)) pool->region.cursor.end = pool->region.cursor.ptr;
     pool->annex = nullptr; // its memory went with the reset (the teardown left its lists empty)
+    pool->marked = false;  // every mark is stale now
+    pool->large_since_mark = 0;
     if (keep_tag) restore_tag(pool, saved_tag, tag_length);
     ++pool->clears;
 }

@@ -152,9 +152,9 @@ bool region_give_back_last(mpool__region *r, char *p, size_t rounded) {
     return true;
 }
 
-mpool__block *region_unlink_large(mpool__region *r, const void *p) {
+mpool__block *region_unlink_large(mpool__region *r, const void *p, size_t newest) {
     const char *c = static_cast<const char *>(p);
-    for (mpool__block **link = &r->large; *link; link = &(*link)->next) {
+    for (mpool__block **link = &r->large; *link && newest-- > 0; link = &(*link)->next) {
         mpool__block *b = *link;
         if (c >= block_payload(b) && c < block_end(b)) {
             *link = b->next;
@@ -195,8 +195,9 @@ void region_rewind(mpool__region *r, mpool_t *owner, const region_position &at) 
     }
     move_blocks(&r->spare, since);
     // Large blocks taken since: in front of the mark's newest. When that one
-    // is gone (a realloc gave it back), what lies in front cannot be told
-    // apart from older blocks: all stay until the next clear.
+    // is gone (mpool_realloc() keeps it for a valid mark: a stale mark), what
+    // lies in front cannot be told apart from older blocks: all stay until
+    // the next clear.
     mpool__block *large = r->large;
     while (large && large != at.large) large = large->next;
     if (large == at.large) {

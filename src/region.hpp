@@ -126,8 +126,9 @@ bool region_resize_last(mpool__region *r, char *p, size_t old_rounded, size_t ne
 // cursor.requested are the caller's to adjust.
 bool region_give_back_last(mpool__region *r, char *p, size_t rounded);
 
-// The large block that holds `p`, unlinked, or NULL.
-mpool__block *region_unlink_large(mpool__region *r, const void *p);
+// The large block that holds `p`, unlinked, when it is one of the `newest`
+// large blocks; else NULL.
+mpool__block *region_unlink_large(mpool__region *r, const void *p, size_t newest);
 
 // Where a region stands, for a mark (scopes.cpp): the cursor, and the heads
 // of the lists that grow at the front.
@@ -148,10 +149,11 @@ inline region_position region_mark(const mpool__region *r) {
 bool region_can_rewind(const mpool__region *r, const mpool__block *home, const region_position &at);
 
 // Takes the region back to `at`: blocks filled since become spares, large
-// blocks taken since go back to the allocator (all of them when the mark's
-// newest large block was given back since: then none, to be safe), and the
-// cursor and bytes_allocated are restored. Checked regions make what was
-// freed inaccessible (and fill it, in debug mode).
+// blocks taken since go back to the allocator, and the cursor and
+// bytes_allocated are restored. (mpool_realloc() does not give back a large
+// block older than the newest mark: when the mark's newest is gone all the
+// same, as only a stale mark can see, none goes back, to be safe.) Checked
+// regions make what was freed inaccessible (and fill it, in debug mode).
 void region_rewind(mpool__region *r, mpool_pool *owner, const region_position &at);
 
 // Debug builds: checks the invariants above.

@@ -44,31 +44,62 @@ mpool__cleanup **newer_cleanup(mpool__cleanup **list, const mark_record &m) {
     return *list && newer((*list)->tick, m.ticks + 1) ? list : nullptr;
 }
 
-// Does one thing the rewind has to undo, in the order of a clear; false when
-// nothing is left.
-bool undo_one(mpool_t *pool, const mark_record &m) {
+// What is newer than the mark, newest first: the head of a list of
+// cleanups, when registered since (an annex made since holds only newer
+// records); the newest child, when born since; NULL otherwise.
+mpool__cleanup **cleanup_since(mpool_t *pool, mpool__cleanup *mpool__annex::*list, const mark_record &m) {
     mpool__annex *annex = pool->annex; // a callback may have made it
-    bool all_new = annex && !m.had_annex; // an annex made since holds only newer records
-    auto since = [&](mpool__cleanup **list) { return all_new ? (*list ? list : nullptr) : newer_cleanup(list, m); };
-    if (annex) {
-        if (mpool__cleanup **list = since(&annex->pre_cleanups)) {
+    if (!annex || !(annex->*list)) return nullptr;
+    return !m.had_annex ? &(annex->*list) : newer_cleanup(&(annex->*list), m);
+}
+
+mpool_t *child_since(const mpool_t *pool, const mark_record &m) {
+    mpool_t *child = newest_child(pool);
+    return child && born_since(child, m) ? child : nullptr;
+}
+
+bool userdata_since(const mpool_t *pool, const mark_record &m) {
+    const mpool__annex *annex = pool->annex;
+    return annex && annex->userdata && (!m.had_annex || newer(annex->userdata->tick, m.ticks + 1));
+}
+
+// Does one thing the rewind has to undo, in the order of a clear (the steps
+// of teardown.cpp, in pool->step): the pre-cleanups registered since, the
+// children born since, the cleanups registered since, the userdata added
+// since, and another round when a callback left more of these. False when a
+// round found nothing left.
+bool undo_one(mpool_t *pool, const mark_record &m) {
+    switch (pool->step) {
+    case teardown_step::pre_cleanups:
+        if (mpool__cleanup **list = cleanup_since(pool, &mpool__annex::pre_cleanups, m))
             run_one_cleanup(list);
+        else
+            pool->step = teardown_step::children;
+        return true;
+    case teardown_step::children:
+        if (mpool_t *child = child_since(pool, m)) {
+            if (child->state != pool_state::live)
+                fatal("a pool was rewound by a cleanup while one of its descendants was being torn down");
+            teardown(child, teardown_end::destroy);
+        } else {
+            pool->step = teardown_step::cleanups;
+        }
+        return true;
+    case teardown_step::cleanups:
+        if (mpool__cleanup **list = cleanup_since(pool, &mpool__annex::cleanups, m))
+            run_one_cleanup(list);
+        else
+            pool->step = teardown_step::userdata;
+        return true;
+    case teardown_step::userdata:
+        if (userdata_since(pool, m)) {
+            drop_one_userdata(pool->annex);
             return true;
         }
-    }
-    if (mpool_t *child = newest_child(pool); child && born_since(child, m)) {
-        if (child->state != pool_state::live)
-            fatal("a pool was rewound by a cleanup while one of its descendants was being torn down");
-        teardown(child, teardown_end::destroy);
-        return true;
-    }
-    if (!annex) return false;
-    if (mpool__cleanup **list = since(&annex->cleanups)) {
-        run_one_cleanup(list);
-        return true;
-    }
-    if (annex->userdata && (all_new || newer(annex->userdata->tick, m.ticks + 1))) {
-        drop_one_userdata(annex);
+        if (!cleanup_since(pool, &mpool__annex::pre_cleanups, m) && !child_since(pool, m) &&
+            !cleanup_since(pool, &mpool__annex::cleanups, m))
+            return false;
+        pool->step = teardown_step::pre_cleanups; // a callback left more: another round
         return true;
     }
     return false;
@@ -106,6 +137,8 @@ void mpool_mark(mpool_t *pool, mpool_mark_t *mark) {
     }
     m.tag = pool->tag;
     m.region = region_mark(&pool->region);
+    pool->marked = true; // from now, large blocks from before this mark stay when realloc moves their allocation
+    pool->large_since_mark = 0;
     m.table = check_mark(pool);
     static_assert(std::is_trivially_copyable_v<mark_record>);
     *mark = mpool_mark_t{};
@@ -134,6 +167,7 @@ int mpool_rewind(mpool_t *pool, const mpool_mark_t *mark) {
     pool->tag = m.tag;
     check_rewind(pool, m.table);
     region_rewind(&pool->region, pool, m.region);
+    pool->large_since_mark = 0; // the large blocks taken since went back: this mark is the newest again
     pool->state = pool_state::live;
     pool_validate(pool);
     check_leave(pool, entered);

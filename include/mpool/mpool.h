@@ -126,7 +126,8 @@ struct mpool__max_align_c99 {
 /* A request of more than this many bytes always gets a block of its own,
  * so it neither wastes the rest of the current block nor changes the size of
  * the blocks that follow. Clearing the pool gives such blocks back to the
- * allocator (mpool_realloc() of one that moves gives it back at once). */
+ * allocator (mpool_realloc() of one that moves gives it back at once, unless
+ * the allocation is older than the pool's newest mark: see mpool_mark()). */
 #define MPOOL_LARGE_THRESHOLD MPOOL__SIZE(16384)
 
 /* Block sizes. Ordinary blocks (those that hold many allocations) are
@@ -405,7 +406,8 @@ MPOOL_API void *mpool_userdata_get(const mpool_t *pool, const char *key);
  * the mark: it runs the pre-cleanups registered since, destroys the children
  * created since (and children moved under the pool since), runs the cleanups
  * registered since, drops the userdata keys added since (running their
- * cleanups), repeated while those callbacks add more; then it frees every
+ * cleanups); what those callbacks add waits for the next round, as in a
+ * clear, and rounds repeat while they add more. Then it frees every
  * allocation made since (blocks taken since become the pool's spares, large
  * blocks go back to the allocator), puts the tag back as it was, and
  * restores the cursor, so bytes_allocated is exactly what it was at the
@@ -413,14 +415,22 @@ MPOOL_API void *mpool_userdata_get(const mpool_t *pool, const char *key);
  * children and userdata keys, with these exceptions: a value set since the
  * mark under a key that existed before keeps its new value; an allocation
  * made before the mark and grown in place by mpool_realloc() since keeps
- * only the bytes it had at the mark; cleanup records killed before the
- * mark are not reused for registrations until the next clear.
+ * only the bytes it had at the mark; one moved by mpool_realloc() since is
+ * gone (its new place is freed by the rewind; its old place, dead since the
+ * move, still counts in bytes_allocated, and is held, until the next clear
+ * or a rewind to an older mark: so a large allocation older than the pool's
+ * newest mark keeps its block when mpool_realloc() moves it); the memory of
+ * cleanup records killed before the rewind is not reused until the next
+ * clear.
  *
  * Marks nest: rewinding to a mark makes every newer mark invalid, and keeps
  * the mark itself valid (a loop may rewind to one mark each time round). A
- * mark is valid until the pool is cleared or destroyed. In debug mode, the
- * canaries of the allocations freed by a rewind are checked; under
- * AddressSanitizer or Valgrind they become inaccessible.
+ * mark is valid until the pool is cleared or destroyed. An invalid mark is
+ * not always seen (see mpool_rewind()), and a rewind to one that is not
+ * seen is undefined: it may free memory that records or allocations still
+ * use. In debug mode, the canaries of the pool's allocations are checked by
+ * a rewind; under AddressSanitizer or Valgrind the allocations it freed
+ * become inaccessible.
  *
  * Threads: like mpool_clear(): no other thread may use the pool or its
  * descendants, or create children of it, during mpool_rewind();
@@ -433,17 +443,26 @@ typedef struct mpool_mark_state {
     void *mpool__private[16];
 } mpool_mark_t;
 
-/* Notes in *mark where the pool stands now. pool or mark NULL: no-op. */
+/* Notes in *mark where the pool stands now; from then, a large allocation
+ * older than the mark keeps its block when mpool_realloc() moves it (see
+ * above). A mark holds no memory: it needs no release. pool or mark NULL:
+ * no-op. */
 MPOOL_API void mpool_mark(mpool_t *pool, mpool_mark_t *mark);
 
 /* Takes the pool back to *mark, as described above. Returns 0; EINVAL when
- * pool or mark is NULL, the mark is of another pool, was taken before the
- * pool's last clear, or is seen to be newer than a mark rewound to since
- * (not every such mark is seen: do not use one); ENOTSUP for a pool created
- * with MPOOL_CONCURRENT; EBUSY when called from a callback of the pool's own
- * clear, destroy or rewind. A callback run by a rewind may allocate,
- * register and create children in the pool (the rewind undoes those too);
- * a clear or destroy of the pool from such a callback does nothing. */
+ * pool or mark is NULL, the mark is of another live pool, was taken before
+ * the pool's last clear, or is seen to be newer than a mark rewound to
+ * since; ENOTSUP for a pool created with MPOOL_CONCURRENT; EBUSY when called
+ * from a callback of the pool's own clear, destroy or rewind. Not every
+ * invalid mark is seen: a newer mark is seen only when the pool's blocks,
+ * registrations or children since tell it apart (one taken and rewound past
+ * within one block, with no registration, is not), and the mark of a
+ * destroyed pool may pass for one of a new pool made at its address. A
+ * callback run by a rewind may allocate, register and create children in
+ * the pool (the rewind undoes those too); a clear or destroy of the pool
+ * from such a callback does nothing; a rewind that would destroy a child
+ * whose own teardown is running (the rewind was called from one of its
+ * callbacks, or from a descendant's) stops the program with a message. */
 MPOOL_API int mpool_rewind(mpool_t *pool, const mpool_mark_t *mark);
 
 /* ---------------------------------------------------------------- tree and tags */

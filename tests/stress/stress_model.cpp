@@ -63,7 +63,7 @@ const char *op_name(Op op) {
         "create",      "create_ex",    "destroy",      "clear",  "alloc",  "alloc_aligned",    "calloc",
         "realloc",     "memdup",       "strdup",       "strcat", "printf", "cleanup_register", "cleanup_kill",
         "cleanup_run", "userdata_set", "userdata_get", "tag",    "stats",  "allocator",        "verify",
-        "invalid",     "fault"};
+        "invalid",     "fault",        "mark",         "rewind"};
     static_assert(sizeof names / sizeof names[0] == static_cast<size_t>(Op::count), "a name for every operation");
     return op < Op::count ? names[static_cast<size_t>(op)] : "?";
 }
@@ -233,8 +233,9 @@ void count_oom(mpool_t *pool, size_t size) {
 enum class Fn : uint8_t { none, a, b };
 
 struct Registration {
-    uint32_t hook; // whose cell is the data
+    uint32_t hook;       // whose cell is the data
     Fn fn;
+    uint64_t serial = 0; // State::next_registration when registered: newer than a mark or not
 };
 
 struct Userdata {
@@ -272,6 +273,30 @@ struct Action {
     uint32_t size = 0;      // alloc
 };
 
+// An allocation as it was when a mark was taken.
+struct MarkedAllocation {
+    uint32_t id;
+    unsigned char *ptr;
+    size_t size;
+};
+
+// A mark of a pool (mpool_mark), and what the model needs to predict a
+// rewind to it: what is newer than the mark goes (allocations, children,
+// registrations and userdata keys, told apart by the interpreter's ids and
+// serials), the rest is taken back to how it was.
+struct MarkModel {
+    mpool_mark_t real{};           // the library's
+    bool cleared = false;          // the pool was cleared since: a rewind to it is EINVAL
+    uint32_t first_new_pool = 0;   // State::next_pool then
+    uint64_t first_new_registration = 0; // State::next_registration then
+    size_t userdata_count = 0;     // keys then (keys are only added, or dropped newest first)
+    size_t user_bytes = 0;         // PoolModel's figures then
+    size_t record_bytes = 0;
+    int tag = -1;
+    bool registered = false;
+    std::vector<MarkedAllocation> allocations; // the pool's allocations then
+};
+
 struct PoolModel {
     uint32_t parent = 0;       // 0: a root (or a child of the base parent)
     mpool_t *handle = nullptr; // NULL only while a planned call that made it runs
@@ -293,6 +318,7 @@ struct PoolModel {
     uint32_t child_threads = 0;             // bit per thread that made a child here
     unsigned creator = 0;                   // the thread that made it
     uint32_t child_allocators = 0;          // bit per accounted allocator a child here used
+    std::vector<MarkModel> marks;           // oldest first; at most kMaxMarks
     // Children may be linked in lanes, which keep idle blocks the API does not show.
     bool may_have_lanes() const { return (concurrent && child_threads != 0) || std::popcount(child_threads) >= 2; }
 };
@@ -318,7 +344,10 @@ struct HookCell {
     uint32_t hook;
 };
 
-enum class FrameKind : uint8_t { teardown, run, replace };
+enum class FrameKind : uint8_t { teardown, run, replace, rewind };
+
+// Marks the model keeps per pool (it forgets the oldest beyond).
+constexpr size_t kMaxMarks = 3;
 
 // A pool in the middle of a call that runs callbacks.
 struct Frame {
@@ -391,6 +420,7 @@ struct Interpreter::State {
     std::vector<Action> hook_actions; // by hook id (0 unused)
     std::deque<HookCell> cells;       // by hook id (0 unused); stable addresses
     uint32_t next_pool = 1, next_alloc = 1;
+    uint64_t next_registration = 1;
 
     // A planned call.
     std::vector<Step> plan;
@@ -610,7 +640,7 @@ struct Interpreter::State {
             p.record_bytes += (pre ? costs.pre_cleanup : costs.cleanup) + (p.registered ? 0 : costs.first);
         }
         p.registered = true;
-        (pre ? p.pre_cleanups : p.cleanups).push_back({hook, fn});
+        (pre ? p.pre_cleanups : p.cleanups).push_back({hook, fn, next_registration++});
     }
 
     // mpool_cleanup_kill: the newest registration of the pair, cleanups first.
@@ -737,6 +767,7 @@ struct Interpreter::State {
         p.registered = false;
         drop_allocations(p, true);
         if (!destroy) {
+            for (MarkModel &m : p.marks) m.cleared = true;
             p.user_bytes = 0;
             p.record_bytes = p.tag >= 0 ? record_costs(p.concurrent).tag_kept[p.tag] : 0;
             return;
@@ -744,6 +775,70 @@ struct Interpreter::State {
         std::vector<uint32_t> &siblings = p.parent ? pool(p.parent).children : roots;
         siblings.erase(std::find(siblings.begin(), siblings.end(), id));
         pools.erase(id);
+    }
+
+    // mpool_rewind of `id` to its mark `k`, on the model: what is newer than
+    // the mark, newest first and in the order of a clear, in rounds while
+    // callbacks add more; then the allocations made since (or moved since)
+    // are freed, the others keep what they had at the mark, the figures and
+    // the tag are as they were, and the marks newer than `k` are forgotten.
+    void sim_rewind(uint32_t id, size_t k) {
+        const MarkModel m = pool(id).marks[k];
+        auto registered_since = [&](const std::vector<Registration> &list) {
+            return !list.empty() && list.back().serial >= m.first_new_registration;
+        };
+        auto child_since = [&](const PoolModel &p) {
+            return !p.children.empty() && p.children.back() >= m.first_new_pool;
+        };
+        frames.push_back({id, FrameKind::rewind});
+        for (;;) {
+            PoolModel *p = &pool(id);
+            if (!registered_since(p->pre_cleanups) && !child_since(*p) && !registered_since(p->cleanups) &&
+                p->userdata.size() <= m.userdata_count)
+                break;
+            while (registered_since((p = &pool(id))->pre_cleanups)) {
+                Registration r = p->pre_cleanups.back();
+                p->pre_cleanups.pop_back();
+                sim_fire(r.hook, r.fn);
+            }
+            while (child_since(*(p = &pool(id)))) sim_teardown(p->children.back(), true);
+            while (registered_since((p = &pool(id))->cleanups)) {
+                Registration r = p->cleanups.back();
+                p->cleanups.pop_back();
+                sim_fire(r.hook, r.fn);
+            }
+            while ((p = &pool(id))->userdata.size() > m.userdata_count) {
+                Userdata u = p->userdata.back();
+                p->userdata.pop_back();
+                if (u.fn != Fn::none) sim_fire(u.value, u.fn);
+            }
+        }
+        frames.pop_back();
+        PoolModel &p = pool(id);
+        std::vector<uint32_t> kept;
+        for (uint32_t alloc_id : p.allocations) {
+            AllocationModel &a = allocations.at(alloc_id);
+            auto then = std::find_if(m.allocations.begin(), m.allocations.end(),
+                                     [alloc_id](const MarkedAllocation &x) { return x.id == alloc_id; });
+            if (then != m.allocations.end() && then->ptr == a.ptr) { // in place: no more than it had then
+                if (a.size > then->size) {
+                    live_allocation_bytes -= a.size - then->size;
+                    a.size = then->size;
+                }
+                kept.push_back(alloc_id);
+                continue;
+            }
+            live_allocation_bytes -= a.size; // made or moved since: freed (checked before the call)
+            if (a.ptr) dying.emplace_back(alloc_id, std::move(a));
+            allocations.erase(alloc_id);
+        }
+        p.allocations = std::move(kept);
+        p.user_bytes = m.user_bytes;
+        p.record_bytes = m.record_bytes;
+        p.tag = m.tag;
+        p.registered = m.registered;
+        p.free_records = 0; // killed records are not reused until the next clear
+        p.marks.resize(k + 1);
     }
 
     // mpool_userdata_set, on the model: a replaced value's cleanup runs
@@ -1460,9 +1555,10 @@ struct Interpreter::State {
                                  new_size, static_cast<ptrdiff_t>(delta)));
         } else {
             // A move counts the new allocation; the old one stays counted, or
-            // goes when its (large) block was given back.
+            // goes when its (large) block was given back, which a large
+            // allocation older than the pool's newest mark does not do.
             if (new_size <= old_size) return fail(strf("mpool_realloc shrink (%zu -> %zu) moved", old_size, new_size));
-            if (delta != new_size && delta != new_size - old_size)
+            if (delta != new_size && (delta != new_size - old_size || older_than_newest_mark(m, alloc_id, a.ptr)))
                 return fail(strf("mpool_realloc(%zu -> %zu) moved: bytes_allocated changed by %td", old_size, new_size,
                                  static_cast<ptrdiff_t>(delta)));
         }
@@ -1473,6 +1569,15 @@ struct Interpreter::State {
         a.ptr = q;
         a.size = new_size;
         return check_pool(id);
+    }
+
+    // The allocation was there, where it is, when the pool's newest mark
+    // (the last taken, or rewound to, since the last clear) was taken.
+    static bool older_than_newest_mark(const PoolModel &p, uint32_t alloc_id, const unsigned char *ptr) {
+        if (p.marks.empty() || p.marks.back().cleared) return false;
+        for (const MarkedAllocation &x : p.marks.back().allocations)
+            if (x.id == alloc_id) return x.ptr == ptr;
+        return false;
     }
 
     bool op_memdup() {
@@ -1753,6 +1858,91 @@ struct Interpreter::State {
         return check_pool(id);
     }
 
+    // ------------------------------------------------------------ operations: scopes
+
+    bool op_mark() {
+        uint32_t id = pick_pool();
+        PoolModel &p = pool(id);
+        note(id, p.marks.size());
+        if (p.marks.size() == kMaxMarks) p.marks.erase(p.marks.begin()); // the model forgets it; it stays valid
+        MarkModel m;
+        mpool_mark(p.handle, &m.real);
+        m.first_new_pool = next_pool;
+        m.first_new_registration = next_registration;
+        m.userdata_count = p.userdata.size();
+        m.user_bytes = p.user_bytes;
+        m.record_bytes = p.record_bytes;
+        m.tag = p.tag;
+        m.registered = p.registered;
+        for (uint32_t a : p.allocations) m.allocations.push_back({a, allocations.at(a).ptr, allocations.at(a).size});
+        p.marks.push_back(std::move(m));
+        return check_pool(id); // a mark changes nothing
+    }
+
+    bool op_rewind() {
+        std::vector<uint32_t> marked;
+        for (auto &[id, p] : pools)
+            if (!p.marks.empty()) marked.push_back(id);
+        if (marked.empty()) return op_mark();
+        uint32_t id = marked[ops.below(static_cast<uint32_t>(marked.size()))];
+        auto k = static_cast<size_t>(ops.below(static_cast<uint32_t>(pool(id).marks.size())));
+        bool foreign = ops.one_in(16); // another pool's mark
+        note(id, k, foreign);
+        mpool_t *h = pool(id).handle;
+        mpool_mark_t real = pool(id).marks[k].real;
+        // A call both errors apply to may return either: the contract does not order them.
+        auto refused = [&](int rc, int expected, int or_else, const char *why) {
+            if (rc != expected && rc != or_else)
+                return fail(strf("mpool_rewind(pool %u) %s: returned %d, expected %d", id, why, rc, expected));
+            ++covered.rewinds_refused;
+            return check_all_pools();
+        };
+        bool concurrent = pool(id).concurrent;
+        if (foreign) {
+            uint32_t other = marked[ops.below(static_cast<uint32_t>(marked.size()))];
+            if (other != id) {
+                const PoolModel &o = pool(other);
+                real = o.marks[ops.below(static_cast<uint32_t>(o.marks.size()))].real;
+                int rc = mpool_rewind(h, &real);
+                return refused(rc, EINVAL, concurrent ? ENOTSUP : EINVAL, "with another pool's mark");
+            }
+        }
+        bool cleared = pool(id).marks[k].cleared;
+        if (concurrent)
+            return refused(mpool_rewind(h, &real), ENOTSUP, cleared ? EINVAL : ENOTSUP, "of a concurrent pool");
+        if (cleared) return refused(mpool_rewind(h, &real), EINVAL, EINVAL, "to a mark from before a clear");
+        // Large blocks taken since go back: the pool then holds at least the
+        // sizes of the large allocations made (or moved) since less, unless
+        // a callback may take memory in the pool.
+        const std::vector<MarkedAllocation> &then = pool(id).marks[k].allocations;
+        size_t freed_large = 0;
+        for (uint32_t a : pool(id).allocations) {
+            const AllocationModel &am = allocations.at(a);
+            auto at_mark = std::find_if(then.begin(), then.end(), [a](const MarkedAllocation &x) { return x.id == a; });
+            if ((at_mark == then.end() || at_mark->ptr != am.ptr) && am.size > MPOOL_LARGE_THRESHOLD)
+                freed_large += am.size;
+        }
+        size_t reserved_before = stats_of(h).bytes_reserved;
+        begin_plan();
+        sim_rewind(id, k);
+        bool may_take = false;
+        for (const Step &step : plan)
+            if (step.target == id && step.does != ActionKind::kill && step.does != ActionKind::none) may_take = true;
+        if (!start_execution()) return false;
+        int rc = mpool_rewind(h, &real);
+        if (!end_execution("mpool_rewind")) return false;
+        if (rc != 0) return fail(strf("mpool_rewind(pool %u) to a valid mark returned %d", id, rc));
+        size_t reserved_after = stats_of(h).bytes_reserved;
+        if (!may_take && reserved_after + freed_large > reserved_before)
+            return fail(strf("mpool_rewind(pool %u): %zu bytes of large allocations made since, yet the pool holds %zu "
+                             "bytes of blocks, %zu before",
+                             id, freed_large, reserved_after, reserved_before));
+        ++covered.rewinds;
+        for (uint32_t a : pool(id).allocations) // what was there before the mark stays
+            if (!verify_allocation(a, allocations.at(a))) return false;
+        return check_all_pools() && check_accounting();
+    }
+
     // ------------------------------------------------------------ operations: checks, allocators, errors
 
     bool op_stats() {
@@ -1881,6 +2071,11 @@ struct Interpreter::State {
             mpool_set_tag(nullptr, "x");
             mpool_allocator_set_max_free(nullptr, 1);
             mpool_allocator_destroy(nullptr);
+            mpool_mark_t scratch{};
+            mpool_mark(nullptr, &scratch);
+            mpool_mark(h, nullptr);
+            if (mpool_rewind(nullptr, &scratch) != EINVAL || mpool_rewind(h, nullptr) != EINVAL)
+                return fail("mpool_rewind with a NULL pool or mark does not return EINVAL");
             if (std::memcmp(&s, &zero, sizeof s) != 0 || mpool_tag(nullptr) || mpool_parent(nullptr) ||
                 mpool_get_allocator(nullptr) || mpool_is_ancestor(nullptr, h) || mpool_is_ancestor(h, nullptr) ||
                 mpool_allocator_max_free(nullptr) || mpool_allocator_trim(nullptr, 0) ||
@@ -1942,6 +2137,8 @@ struct Interpreter::State {
             1,  // verify
             1,  // invalid
             1,  // fault
+            2,  // mark
+            2,  // rewind
         };
         static_assert(sizeof weights / sizeof weights[0] == static_cast<size_t>(Op::count),
                       "a weight for every operation");
@@ -1983,6 +2180,8 @@ struct Interpreter::State {
         case Op::verify: return verify_all();
         case Op::invalid: return op_invalid();
         case Op::fault: return !config.fault_injection || op_fault();
+        case Op::mark: return op_mark();
+        case Op::rewind: return op_rewind();
         case Op::count: break;
         }
         return fail("unknown operation");
@@ -2108,6 +2307,8 @@ Coverage &Coverage::operator+=(const Coverage &other) {
     enomem += other.enomem;
     realloc_in_place += other.realloc_in_place;
     realloc_moved += other.realloc_moved;
+    rewinds += other.rewinds;
+    rewinds_refused += other.rewinds_refused;
     tolerated += other.tolerated;
     accounting_exact += other.accounting_exact;
     accounting_short += other.accounting_short;
@@ -2123,7 +2324,8 @@ std::string Coverage::describe() const {
     for (size_t i = 1; i < 9; ++i)
         out += std::string(" ") + action_name(static_cast<ActionKind>(i)) + "=" + std::to_string(actions[i]);
     out += "\nENOMEM failures (all explained): " + std::to_string(enomem) + "; realloc in place " +
-           std::to_string(realloc_in_place) + ", moved " + std::to_string(realloc_moved) +
+           std::to_string(realloc_in_place) + ", moved " + std::to_string(realloc_moved) + "; rewinds " +
+           std::to_string(rewinds) + ", refused " + std::to_string(rewinds_refused) +
            "; accounting checks exact " + std::to_string(accounting_exact) + ", short (lanes) " +
            std::to_string(accounting_short) + "; tolerated deviations " + std::to_string(tolerated);
     return out;

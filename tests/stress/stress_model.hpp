@@ -101,6 +101,8 @@ enum class Op : uint8_t {
     verify,           // every live allocation's contents
     invalid,          // calls with bad arguments: EINVAL, ENOENT, or ENOMEM for sizes
     fault,            // arms or disarms a block source's failure (Config::fault_injection)
+    mark,             // mpool_mark (the model keeps a few marks per pool)
+    rewind,           // mpool_rewind (the model predicts every callback), or EINVAL / ENOTSUP
     count
 };
 
@@ -120,6 +122,8 @@ struct Coverage {
     size_t enomem = 0;                               // calls that failed with ENOMEM (all explained)
     size_t realloc_in_place = 0;
     size_t realloc_moved = 0;
+    size_t rewinds = 0;         // mpool_rewind calls that rewound
+    size_t rewinds_refused = 0; // ... that returned EINVAL or ENOTSUP, as the model said
     size_t tolerated = 0;        // times a tolerance of Config::strict was needed
     size_t accounting_exact = 0; // accounting checks that were exact
     size_t accounting_short = 0; // ... where blocks were unaccounted for (lanes; tolerated)
