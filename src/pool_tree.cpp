@@ -290,6 +290,10 @@ void reset_pool(mpool_t *pool) {
     if (keep_tag) {
         tag_length = strnlen(pool->tag, MPOOL_TAG_MAX);
         std::memcpy(saved_tag, pool->tag, tag_length);
+        // A tag in a block of its own (MPOOL_DEBUG=2 gives every allocation
+        // one) is kept like a filled block, so restore_tag() finds it.
+        if (mpool__block *b = region_unlink_large(&pool->region, pool->tag, SIZE_MAX))
+            push_block(&pool->region.used, b);
     }
     check_pool_reset(pool); // from here, what the pool handed out is gone
     if (is_concurrent(pool)) lanes_reset(pool);
