@@ -13,6 +13,8 @@
 //   request    a long-lived parent; per request a child pool, 64 allocations
 //              of 16..512 bytes and 8 copies of a 32-byte string, then
 //              destroy. ns per request.
+//   create + destroy  a child of a long-lived parent created and destroyed
+//              with nothing in it. ns per cycle.
 //   bulk       one pool, 1M allocations of 8..128 bytes, then clear;
 //              repeated. ns per allocation.
 //   footprint  100,000 live child pools, each holding one 32-byte
@@ -123,6 +125,23 @@ template <class P> double request_ns(const Settings &settings) {
     Clock::time_point start = Clock::now();
     for (int r = 0; r < settings.requests(); ++r) one_request(r);
     return seconds_since(start) * 1e9 / settings.requests();
+}
+
+// A child of a long-lived parent created and destroyed with nothing in it:
+// what a pool per request costs before the request does anything.
+template <class P> double create_destroy_ns(const Settings &settings) {
+    typename P::Parent parent;
+    for (int r = 0; r < settings.requests(); ++r) {
+        typename P::Child child(parent);
+        escape(&child);
+    }
+    int cycles = settings.requests() * 10;
+    Clock::time_point start = Clock::now();
+    for (int r = 0; r < cycles; ++r) {
+        typename P::Child child(parent);
+        escape(&child);
+    }
+    return seconds_since(start) * 1e9 / cycles;
 }
 
 // The request workload in `threads` threads at once, all creating children
@@ -277,7 +296,7 @@ template <class P> double footprint_bytes(const Settings &settings) {
 
 struct PeerEntry {
     std::string name;
-    std::function<double(const Settings &)> request, bulk, printf_short, printf_big, strcat;
+    std::function<double(const Settings &)> request, create_destroy, bulk, printf_short, printf_big, strcat;
     std::function<double(const Settings &)> request_1t, request_2t; // the threads table
     std::function<double(const Settings &)> shared_1t, shared_2t;
     std::function<double(const Settings &)> footprint;
@@ -295,6 +314,7 @@ template <class P, bool with_footprint = true> PeerEntry entry() {
     e.name = P::name;
     add_shared<P>(e);
     e.request = request_ns<P>;
+    e.create_destroy = create_destroy_ns<P>;
     e.bulk = bulk_ns<P>;
     if constexpr (P::thread_safe_children) {
         e.request_1t = [](const Settings &s) { return request_threads_ns<P>(s, 1); };
@@ -547,6 +567,7 @@ int main(int argc, char **argv) {
         tables.push_back(measure(workload, unit, peers, which, settings));
     };
     timed("request", "ns per request", &PeerEntry::request);
+    timed("create + destroy", "ns per empty child created and destroyed", &PeerEntry::create_destroy);
     timed("bulk", "ns per allocation", &PeerEntry::bulk);
     if (wanted("footprint")) {
         tables.push_back(measure_footprint(peers, settings));
