@@ -108,8 +108,8 @@ bool undo_one(mpool_t *pool, const mark_record &m) {
 bool mark_is_usable(const mpool_t *pool, const mark_record &m) {
     if (m.pool != pool || m.clears != pool->clears) return false;
     if (m.had_annex && (!pool->annex || !newer(pool->annex->ticks, m.ticks))) return false;
-    if (m.had_lanes && (!first_lane(pool) || !newer(first_lane(pool)->births->load(std::memory_order_relaxed), m.lane_births)))
-        return false;
+    const mpool__lane *lanes = first_lane(pool);
+    if (m.had_lanes && (!lanes || !newer(lanes->births->load(std::memory_order_relaxed), m.lane_births))) return false;
     if (!newer(std::atomic_ref<uint32_t>(const_cast<mpool_t *>(pool)->own_births).load(std::memory_order_relaxed),
                m.own_births))
         return false;
