@@ -354,15 +354,21 @@ void check_on_given_back(mpool_t *owner, char *p, size_t size) {
         mpool__debug *d = debug_of(owner);
         std::lock_guard guard(d->lock);
         mpool__alloc_table *t = d->table;
-        if (t && t->count && t->entries[t->count - 1].data == p)
-            --t->count; // the newest record, as it should be
+        // The newest record, as it should be, leaves the table; in a pool
+        // with a mark, the record goes dead instead, since a rewind puts the
+        // table back to the length it had at the mark.
+        if (t && t->count && t->entries[t->count - 1].data == p && !owner->marked)
+            --t->count;
         else if (auto *e = find_entry(owner, [p](const mpool__alloc_table::entry &x) { return x.data == p; }))
             e->data = nullptr;
         mem_undefined(p, span);
         std::memset(p, kFreedByte, span);
     }
 #ifdef MPOOL_HAVE_VALGRIND
-    if (checks().valgrind) VALGRIND_MEMPOOL_FREE(owner, p);
+    if (checks().valgrind) {
+        VALGRIND_MEMPOOL_FREE(owner, p);
+        memcheck_moved(owner, p); // a rewind must not free it again
+    }
 #endif
     mem_noaccess(p, span);
 }

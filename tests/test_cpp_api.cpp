@@ -529,4 +529,35 @@ TEST_F(CppApi, PrintfPastALimitThrowsBadAlloc) {
     EXPECT_THROW(pool.printf("%100000d", 1), std::bad_alloc);
 }
 
+TEST_F(CppApi, AScopeAroundAContainerThatGivesBackItsBufferRestoresThePool) {
+    // The vector's buffer is the pool's last allocation when it goes: it is
+    // given back, then the scope's rewind must not free it a second time
+    // (memcheck reported an invalid free).
+    mpool::Pool pool;
+    size_t before = pool.stats().bytes_allocated;
+    {
+        mpool::Scope scratch(pool);
+        std::vector<int, mpool::Allocator<int>> v(pool.allocator<int>());
+        v.push_back(1);
+    }
+    EXPECT_EQ(pool.stats().bytes_allocated, before);
+}
+
+TEST_F(CppApi, AHandleMovedAfterMakeRootIsTheOnlyOneTheLibraryWrites) {
+    // After make_root() the pool's owner slot must not keep naming the
+    // handle it was moved from (ASan reported a write into freed memory).
+    mpool_allocator_t *allocator = mpool_allocator_create(nullptr);
+    mpool::Options options{};
+    options.allocator = allocator;
+    {
+        mpool::Pool root(options);
+        auto first = std::make_unique<mpool::Pool>(root.child());
+        first->make_root();
+        mpool::Pool second = std::move(*first);
+        first.reset();
+        EXPECT_NE(second.allocate(10), nullptr);
+    } // second destroys the pool here
+    mpool_allocator_destroy(allocator);
+}
+
 } // namespace

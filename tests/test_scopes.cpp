@@ -510,4 +510,21 @@ TEST_F(Scopes, AMarkIsStillValidAfterARewindToIt) {
     ASSERT_EQ(mpool_rewind(pool, &mark), 0);
 }
 
+TEST_F(Scopes, GivingBackAnAllocationFromBeforeTheMarkDoesNotConfuseDebugMode) {
+    // Debug mode used to bring the given-back allocation's record back at
+    // the rewind and then report its filled bytes as a write past its end.
+    SKIP_WHEN_EVERY_ALLOCATION_HAS_A_BLOCK(); // then nothing is given back
+    mpool_options_t options{};
+    options.flags = MPOOL_DEBUG;
+    options.allocator = allocator;
+    mpool_t *debug = mpool_create_ex(nullptr, &options);
+    void *before = mpool_alloc(debug, 16);
+    mpool_mark_t mark;
+    mpool_mark(debug, &mark);
+    ASSERT_EQ(mpool__give_back(debug, before, 16), 1);
+    ASSERT_EQ(mpool_rewind(debug, &mark), 0);
+    EXPECT_EQ(mpool_check(debug), 0);
+    mpool_destroy(debug);
+}
+
 } // namespace

@@ -502,8 +502,10 @@ private:
     // a parent that may destroy it. A root's handle does not: the address of
     // pool_ then never escapes, so the compiler keeps the pool in a register
     // in an allocation loop (one instruction less per allocation).
+    // A root's slot is cleared instead: after make_root() it would still
+    // name a handle this one was moved from.
     void own() noexcept {
-        if (pool_ && mpool_parent(pool_)) mpool__set_owner(pool_, &pool_);
+        if (pool_) mpool__set_owner(pool_, mpool_parent(pool_) ? &pool_ : nullptr);
     }
 };
 
