@@ -407,21 +407,25 @@ void check_pool_reset(mpool_t *pool) {
 }
 
 void check_pool_freed(mpool_t *pool) {
+    // Debug mode first: it reads the canaries and the tag, which are pool
+    // memory that memcheck makes inaccessible when the pool's mempool goes.
+    if (is_debug(pool)) {
+        stop_on_overrun(pool);
+        forget_allocations(pool);
+        std::lock_guard guard(g_quarantine_lock);
+        destroyed_pool &entry = g_quarantine[g_quarantine_next];
+        g_quarantine_next = (g_quarantine_next + 1) % kQuarantine;
+        entry.pool.store(pool, std::memory_order_relaxed);
+        std::snprintf(entry.tag, sizeof entry.tag, "%s", pool->tag ? pool->tag : "");
+        if (g_quarantined.load(std::memory_order_relaxed) < kQuarantine)
+            g_quarantined.fetch_add(1, std::memory_order_relaxed);
+    }
 #ifdef MPOOL_HAVE_VALGRIND
     if (checks().valgrind) {
         VALGRIND_DESTROY_MEMPOOL(pool);
         memcheck_forget(pool);
     }
 #endif
-    if (!is_debug(pool)) return;
-    stop_on_overrun(pool);
-    forget_allocations(pool);
-    std::lock_guard guard(g_quarantine_lock);
-    destroyed_pool &entry = g_quarantine[g_quarantine_next];
-    g_quarantine_next = (g_quarantine_next + 1) % kQuarantine;
-    entry.pool.store(pool, std::memory_order_relaxed);
-    std::snprintf(entry.tag, sizeof entry.tag, "%s", pool->tag ? pool->tag : "");
-    if (g_quarantined.load(std::memory_order_relaxed) < kQuarantine) g_quarantined.fetch_add(1, std::memory_order_relaxed);
 }
 
 check_position check_mark(const mpool_t *pool) {
