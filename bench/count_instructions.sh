@@ -24,29 +24,25 @@ count() { # instructions of one run: count COUNT [baseline]
   [[ $refs =~ ^[0-9]+$ ]] || fail "no instruction count in callgrind's output for $loop $*: $output"
   echo "$refs"
 }
-per_iteration() { # instructions per extra iteration between 1M and 2M iterations
-  local small big
-  small=$(count 1000000 "$@")
-  big=$(count 2000000 "$@")
-  awk -v b="$big" -v s="$small" 'BEGIN { printf "%.2f", (b - s) / 1000000 }'
+per_extra() { # instructions per extra iteration between N and 2N of them: per_extra N [ARGS...]
+  local n=$1 small big
+  shift
+  small=$(count "$n" "$@")
+  big=$(count "$((n * 2))" "$@")
+  awk -v b="$big" -v s="$small" -v n="$n" 'BEGIN { printf "%.2f", (b - s) / n }'
 }
 for pair in "C mpool_alloc|mpool_alloc_loop" "C++ Pool::allocate|mpool_alloc_loop_cpp"; do
   label=${pair%%|*}
   loop=$dir/bench/${pair##*|}
-  with_alloc=$(per_iteration)
-  without=$(per_iteration baseline)
+  with_alloc=$(per_extra 1000000)
+  without=$(per_extra 1000000 baseline)
   echo "$label: $with_alloc instructions per iteration, $without without the allocation:" \
        "$(awk -v a="$with_alloc" -v b="$without" 'BEGIN { printf "%.2f", a - b }') per allocation (slow path amortised in)"
 done
 
 # Lifecycles: instructions per iteration between 20,000 and 40,000 of them.
 loop=$dir/bench/mpool_lifecycle_loop
-per_cycle() { # per_cycle WHAT
-  local small big
-  small=$(count 20000 "$1")
-  big=$(count 40000 "$1")
-  awk -v b="$big" -v s="$small" 'BEGIN { printf "%.1f", (b - s) / 20000 }'
-}
+per_cycle() { per_extra 20000 "$1"; } # per_cycle WHAT
 create=$(per_cycle create)
 request=$(per_cycle request)
 floor=$(per_cycle floor_request)
