@@ -198,18 +198,14 @@ void region_rewind(mpool__region *r, mpool_t *owner, const region_position &at) 
     // is gone (mpool_realloc() keeps it for a valid mark: a stale mark), what
     // lies in front cannot be told apart from older blocks: all stay until
     // the next clear.
-    mpool__block *large = r->large;
-    while (large && large != at.large) large = large->next;
-    if (large == at.large) {
+    mpool__block **link = &r->large;
+    while (*link && *link != at.large) link = &(*link)->next;
+    if (*link == at.large && link != &r->large) { // found, with blocks in front of it: one pass
         mpool__block *give = r->large;
+        *link = nullptr; // ends the chain given back
         r->large = at.large;
-        if (give != at.large) {
-            mpool__block **link = &give;
-            while ((*link)->next != at.large) link = &(*link)->next;
-            (*link)->next = nullptr;
-            if (r->checked) check_blocks_retired(fill, give, nullptr, true);
-            pool_give_blocks(owner, give);
-        }
+        if (r->checked) check_blocks_retired(fill, give, nullptr, true);
+        pool_give_blocks(owner, give);
     }
     r->current = at.current;
     r->cursor.ptr = at.ptr;
