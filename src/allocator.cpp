@@ -41,19 +41,6 @@ mpool__block **free_list_for(mpool_allocator *a, size_t size) {
     return is_class_size(size) ? &a->class_free[class_index(size)] : &a->odd_free;
 }
 
-// Adds n to `reserved` when that keeps it within max_free: one atomic add,
-// undone when it went past (two threads racing for the last bytes may then
-// both fail; a block that fails is given to the source, never kept).
-bool try_reserve(mpool_allocator *a, size_t n) {
-    size_t before = a->reserved.fetch_add(n, std::memory_order_relaxed);
-    size_t most = a->max_free.load(std::memory_order_relaxed);
-    if (before <= most && n <= most - before) return true;
-    a->reserved.fetch_sub(n, std::memory_order_relaxed);
-    return false;
-}
-
-void unreserve(mpool_allocator *a, size_t n) { a->reserved.fetch_sub(n, std::memory_order_relaxed); }
-
 // Unlinks and returns the first idle block of the odd list whose size is
 // within [size, most], or NULL.
 mpool__block *take_odd_locked(mpool_allocator *a, size_t size, size_t most) {

@@ -54,6 +54,44 @@ namespace mpool::detail {
 inline constexpr size_t kCacheBytes = size_t{256} << 10;
 inline constexpr unsigned kCachePerSize = 4;
 
+// Adds n to `reserved` when that keeps it within max_free: one atomic add,
+// undone when it went past (two threads racing for the last bytes may then
+// both fail; a block that fails is given to the source, never kept).
+inline bool try_reserve(mpool_allocator *a, size_t n) {
+    size_t before = a->reserved.fetch_add(n, std::memory_order_relaxed);
+    size_t most = a->max_free.load(std::memory_order_relaxed);
+    if (before <= most && n <= most - before) return true;
+    a->reserved.fetch_sub(n, std::memory_order_relaxed);
+    return false;
+}
+
+inline void unreserve(mpool_allocator *a, size_t n) { a->reserved.fetch_sub(n, std::memory_order_relaxed); }
+
+// The short path of a plain child's create and destroy (pool_tree.cpp),
+// lock held. An idle block of the ordinary `size`, from its list; NULL when
+// the list is empty or decay is on (then allocator_take_locked(), which
+// looks at the clock, decides).
+inline mpool__block *allocator_pop_locked(mpool_allocator *a, size_t size) {
+    mpool__block **list = &a->class_free[class_index(size)];
+    mpool__block *b = *list;
+    if (!b || a->decay_ms) return nullptr;
+    *list = b->next;
+    a->list_bytes -= size;
+    unreserve(a, size);
+    return b;
+}
+
+// Keeps an ordinary block in its list when max_free allows and decay is
+// off; false leaves it to allocator_give_locked().
+inline bool allocator_push_locked(mpool_allocator *a, mpool__block *b) {
+    if (a->decay_ms || !try_reserve(a, b->size)) return false;
+    mpool__block **list = &a->class_free[class_index(b->size)];
+    b->next = *list;
+    *list = b;
+    a->list_bytes += b->size;
+    return true;
+}
+
 // A block of `size` bytes: for an ordinary size exactly that, for another
 // size an idle block of at least `size` and at most min(size + size/8,
 // `most`) bytes, else a new block of exactly `size` from the source. NULL

@@ -141,12 +141,9 @@ int mpool__give_back(mpool_t *pool, void *ptr, size_t size) {
     return given ? 1 : 0;
 }
 
-void *mpool_memdup(mpool_t *pool, const void *src, size_t size) {
+void *(mpool_memdup)(mpool_t *pool, const void *src, size_t size) {
     if (!pool || !src) return fail_invalid();
-    // memcpy in tail position (see strings.cpp's copy_bytes).
-    if (char *copy = region_bump(&pool->region, size)) return std::memcpy(copy, src, size);
-    void *copy = mpool__alloc_slow(pool, size);
-    return copy ? std::memcpy(copy, src, size) : nullptr;
+    return mpool__memdup_inline(pool, src, size);
 }
 
 } // extern "C"

@@ -136,10 +136,6 @@ void memcheck_rewind(const mpool_t *pool, size_t at) {
 }
 #endif
 
-thread_local char t_thread_marker;
-
-uintptr_t this_thread_marker() { return reinterpret_cast<uintptr_t>(&t_thread_marker); }
-
 // The name of a pool in messages: its tag, or its address.
 void name_of(const mpool_t *pool, const char *tag, char *out, size_t size) {
     if (tag)

@@ -23,9 +23,6 @@ thread_local mpool__lanes_thread t_lanes;
 
 mpool__lanes_thread *this_thread() { return &t_lanes; }
 
-// An odd word that stands for the calling thread in a parent's `lanes`.
-uintptr_t thread_marker() { return reinterpret_cast<uintptr_t>(this_thread()) | 1u; }
-
 void claim_locked(mpool__lane *lane, mpool__lanes_thread *me) {
     lane->owner.store(me, std::memory_order_release);
     lane->owner_next = me->owned;

@@ -33,6 +33,7 @@
 #define MPOOL_SRC_LANES_HPP
 
 #include "pool.hpp"
+#include "thread_marker.hpp"
 
 struct mpool__lanes_thread; // a thread's record of the lanes it owns
 
@@ -68,6 +69,9 @@ namespace mpool::detail {
 // The block a lane lives in: room for the lane on a cache-line boundary.
 inline constexpr size_t kLaneBlockSize = 512 - MPOOL_BLOCK_SLACK;
 static_assert(kBlockHeader + sizeof(mpool__lane) + kCacheLine <= kLaneBlockSize, "a lane fits in its block");
+
+// The odd word that stands for the calling thread in a parent's `lanes`.
+inline uintptr_t thread_marker() { return this_thread_marker() | 1u; }
 
 // Where a new child of `parent`, made by the calling thread, is linked.
 enum class child_link { own_list, lane, new_lane };

@@ -123,17 +123,45 @@ void place_tag(mpool_t *pool, const char *tag, size_t length) {
     pool->tag = copy;
 }
 
+// The header of a pool in `home`, every field written once, none zeroed
+// first (a create of a plain child is a few dozen instructions in all): a
+// live pool with no records, blocks, children or tag. The records that
+// `flags` announce, and the cursor (region_start()), are the caller's.
+// `home_class`: the ordinary size the home block counts as (its own, or the
+// one below for a block cut to a limit), so that the next block is the size
+// after it.
+mpool_t *init_header(mpool__block *home, size_t home_class, mpool_t *parent, mpool_allocator *allocator, uint8_t flags) {
+    static_assert(sizeof(mpool_pool) == 176, "a field added to mpool_pool is set here");
+    auto *pool = new (block_payload(home)) mpool_pool; // its atomics start at 0; the rest is set below
+    pool->region.cursor.requested = 0;
+    pool->region.used = pool->region.spare = pool->region.large = nullptr;
+    pool->region.next_block_size = static_cast<uint32_t>(next_class_size(home_class));
+    pool->region.checked = (flags & kChecked) != 0;
+    pool->state = pool_state::live;
+    pool->step = teardown_step::pre_cleanups;
+    pool->flags = flags;
+    pool->marked = false;
+    pool->birth = 0;
+    pool->clears = 0;
+    pool->allocator = allocator;
+    pool->parent = parent;
+    pool->first_child = pool->next_sibling = pool->prev_sibling = nullptr;
+    pool->annex = nullptr;
+    pool->tag = nullptr;
+    pool->limiter = parent ? parent->limiter : nullptr;
+    pool->owner = nullptr;
+    place_resource(pool);
+    pool->own_births = 0;
+    pool->large_since_mark = 0;
+    return pool;
+}
+
 // Step 3: the header and its records in the home block.
 mpool_t *build_pool(mpool__block *home, mpool_t *parent, const CreatePlan &plan, const mpool_options_t *options) {
     if (plan.flags & kChecked) // a reused block is not accessible
         mem_undefined(block_payload(home), records_size(plan.flags) + plan.extra);
-    auto *pool = new (block_payload(home)) mpool_pool{};
-    pool->flags = plan.flags;
-    pool->allocator = plan.allocator;
-    pool->parent = parent;
-    pool->region.next_block_size = static_cast<uint32_t>(
-        next_class_size(class_size_for(home->size < MPOOL_MAX_BLOCK_SIZE ? home->size : MPOOL_MAX_BLOCK_SIZE)));
-    pool->limiter = parent ? parent->limiter : nullptr;
+    size_t home_class = class_size_for(home->size < MPOOL_MAX_BLOCK_SIZE ? home->size : MPOOL_MAX_BLOCK_SIZE);
+    mpool_t *pool = init_header(home, home_class, parent, plan.allocator, plan.flags);
     if (plan.flags & kHasLimit) {
         new (limit_of(pool)) mpool__limit{plan.limit, {home->size}};
         pool->limiter = pool;
@@ -145,8 +173,6 @@ mpool_t *build_pool(mpool__block *home, mpool_t *parent, const CreatePlan &plan,
         mpool__extra *extra = new (extra_of(pool)) mpool__extra{plan.extra - kExtraRecord};
         std::memset(reinterpret_cast<char *>(extra) + kExtraRecord, 0, extra->size);
     }
-    place_resource(pool);
-    pool->region.checked = (plan.flags & kChecked) != 0;
     if (pool->region.checked) check_block_taken(home, home_start(pool));
     reset_cursor_to_home(pool);
     if (plan.tag && (plan.flags & kConcurrent)) {
@@ -239,6 +265,106 @@ void unlink_from_own_list(mpool_t *parent, mpool_t *pool, mpool_allocator *alloc
     allocator_give(allocator, chain);
 }
 
+// --- The plain child's short path.
+//
+// Most pools are a per-request child of a long-lived parent: made with no
+// options by the thread that makes the parent's children (on its own
+// list), on the parent's allocator, with no limit above it, not checked.
+// Such a create and, when the child holds nothing but its home block and
+// registered nothing, its destroy take and give the home block straight
+// from and to the allocator's list of its size and link or unlink the
+// child, under one acquisition of the allocator's lock, and skip the plan,
+// the teardown walk and the charge of the general path. Each returns "does
+// not apply" (NULL, false) before it changes anything, and the general path
+// then does the work: the first children (the list of their size is still
+// empty), decay on (the general path looks at the clock), a full list.
+
+// Flags a pool on the short path does not have: a limit to uncharge, an
+// allocator to destroy, lanes, checkers to tell. A parent's children go on
+// its own list and are not checked when it has none of the last three.
+constexpr uint8_t kNotShortPath = kHasLimit | kOwnsAllocator | kConcurrent | kChecked | kDebug;
+constexpr uint8_t kNoShortPathChildren = kConcurrent | kChecked | kDebug;
+
+mpool_t *create_on_short_path(mpool_t *parent) {
+    if ((parent->flags & kNoShortPathChildren) || parent->limiter ||
+        parent->lanes.load(std::memory_order_relaxed) != thread_marker() ||
+        g_quarantined.load(std::memory_order_relaxed) != 0)
+        return nullptr;
+    size_t wanted = sizing_wanted(parent->child_sizing.load(std::memory_order_relaxed));
+    size_t size = class_size_for(wanted < MPOOL_MAX_BLOCK_SIZE ? wanted : MPOOL_MAX_BLOCK_SIZE);
+    mpool_allocator *allocator = parent->allocator;
+    std::lock_guard guard(allocator->lock);
+    mpool__block *home = allocator_pop_locked(allocator, size);
+    if (!home) return nullptr;
+    mpool_t *pool = init_header(home, size, parent, allocator, 0);
+    region_start(&pool->region, home, block_payload(home) + kPoolHeader);
+    link_on_own_list_locked(parent, pool);
+    return pool;
+}
+
+// Out of the short destroy's way: what a pool that took more blocks than
+// its home block filled (in *used), and those blocks, as one chain.
+[[gnu::noinline]] mpool__block *take_other_blocks(mpool__region *r, const mpool__block *home, size_t *used) {
+    *used = region_filled_bytes(r, home);
+    return region_take_blocks(r, home);
+}
+
+bool destroy_on_short_path(mpool_t *pool) {
+    mpool_t *parent = pool->parent;
+    mpool__block *home = home_block(pool);
+    mpool__region *r = &pool->region;
+    if (!parent || (pool->flags & kNotShortPath) || pool->limiter || pool->state != pool_state::live || pool->annex ||
+        pool->first_child || first_lane(pool) || lane_of(pool) || pool->allocator != parent->allocator ||
+        !is_class_size(home->size) || g_quarantined.load(std::memory_order_relaxed) != 0)
+        return false;
+    pool_validate(pool);
+    if (pool->owner) *pool->owner = nullptr;
+    size_t used;
+    mpool__block *others = nullptr; // the blocks a request filled past its home block
+    if (r->current == home && !r->used && !r->spare && !r->large)
+        used = home->size - static_cast<size_t>(block_end(home) - r->cursor.ptr); // region_filled_bytes() of one block
+    else
+        others = take_other_blocks(r, home, &used);
+    parent->child_sizing.store(sizing_after_destroy(parent->child_sizing.load(std::memory_order_relaxed), used),
+                               std::memory_order_relaxed);
+    pool->state = pool_state::destroyed;
+    mpool_allocator *allocator = pool->allocator;
+    std::lock_guard guard(allocator->lock);
+    remove_child(&parent->first_child, pool);
+    if (!allocator_push_locked(allocator, home)) allocator_give_locked(allocator, home);
+    if (others) allocator_give_locked(allocator, others);
+    return true;
+}
+
+// The general create: any parent (NULL: a root), any options.
+[[gnu::noinline]] mpool_t *create_pool(mpool_t *parent, const mpool_options_t *options) {
+    check_not_destroyed(parent, "mpool_create");
+    CreatePlan plan;
+    if (plan_create(parent, options, &plan) != 0) return static_cast<mpool_t *>(fail_invalid());
+    if (!plan.allocator) {
+        if (!(plan.allocator = mpool_allocator_create(nullptr))) return fail_create(parent, options, plan.wanted);
+        plan.flags |= kOwnsAllocator;
+    }
+    if (is_plain_child(parent, plan)) {
+        mpool_t *pool = create_plain_child(parent, plan, options);
+        return pool ? pool : fail_create(parent, options, plan.wanted);
+    }
+    mpool__block *home = take_home(parent, plan);
+    if (home && plan.link == child_link::new_lane && !(plan.lane = lane_make(parent))) {
+        home->next = nullptr;
+        limits_release(parent->limiter, home->size);
+        allocator_give(plan.allocator, home);
+        home = nullptr;
+    }
+    if (!home) {
+        if (plan.flags & kOwnsAllocator) mpool_allocator_destroy(plan.allocator);
+        return fail_create(parent, options, plan.wanted);
+    }
+    mpool_t *pool = build_pool(home, parent, plan, options);
+    if (parent) link_child(parent, pool, plan.lane);
+    return pool;
+}
+
 } // namespace
 
 namespace mpool::detail {
@@ -314,34 +440,14 @@ void retire_home(mpool__block *home, uint8_t flags) {
 
 extern "C" {
 
-mpool_t *mpool_create(mpool_t *parent) { return mpool_create_ex(parent, nullptr); }
+mpool_t *mpool_create(mpool_t *parent) {
+    if (mpool_t *pool = parent ? create_on_short_path(parent) : nullptr) return pool;
+    return create_pool(parent, nullptr);
+}
 
 mpool_t *mpool_create_ex(mpool_t *parent, const mpool_options_t *options) {
-    check_not_destroyed(parent, "mpool_create");
-    CreatePlan plan;
-    if (plan_create(parent, options, &plan) != 0) return static_cast<mpool_t *>(fail_invalid());
-    if (!plan.allocator) {
-        if (!(plan.allocator = mpool_allocator_create(nullptr))) return fail_create(parent, options, plan.wanted);
-        plan.flags |= kOwnsAllocator;
-    }
-    if (is_plain_child(parent, plan)) {
-        mpool_t *pool = create_plain_child(parent, plan, options);
-        return pool ? pool : fail_create(parent, options, plan.wanted);
-    }
-    mpool__block *home = take_home(parent, plan);
-    if (home && plan.link == child_link::new_lane && !(plan.lane = lane_make(parent))) {
-        home->next = nullptr;
-        limits_release(parent->limiter, home->size);
-        allocator_give(plan.allocator, home);
-        home = nullptr;
-    }
-    if (!home) {
-        if (plan.flags & kOwnsAllocator) mpool_allocator_destroy(plan.allocator);
-        return fail_create(parent, options, plan.wanted);
-    }
-    mpool_t *pool = build_pool(home, parent, plan, options);
-    if (parent) link_child(parent, pool, plan.lane);
-    return pool;
+    if (mpool_t *pool = parent && !options ? create_on_short_path(parent) : nullptr) return pool;
+    return create_pool(parent, options);
 }
 
 void mpool_clear(mpool_t *pool) {
@@ -349,7 +455,7 @@ void mpool_clear(mpool_t *pool) {
 }
 
 void mpool_destroy(mpool_t *pool) {
-    if (pool) teardown(pool, teardown_end::destroy);
+    if (pool && !destroy_on_short_path(pool)) teardown(pool, teardown_end::destroy);
 }
 
 void mpool_set_tag(mpool_t *pool, const char *tag) {

@@ -1,9 +1,9 @@
 // strings.cpp - string copies, concatenation and formatting into a pool.
 //
 // Each helper costs what the copy needs and one bump of the cursor:
-// - mpool_strdup and mpool_memdup: one strlen (for strdup), the inline bump
-//   (region_bump: mpool_alloc's fast path), one memcpy that takes the
-//   terminator along, in tail position.
+// - mpool_strdup and mpool_memdup (inline in mpool.h): one strlen (for
+//   strdup), mpool_alloc's inline bump, one memcpy that takes the terminator
+//   along, in tail position.
 // - mpool_strcat: one pass. Each part is measured and copied in turn
 //   (inline up to 32 bytes: small_copy.hpp) straight into the room the
 //   cursor shows in the current block, and the cursor is bumped over the
@@ -27,21 +27,6 @@ namespace {
 
 // Parts of a concatenation whose lengths the two-pass way keeps.
 constexpr size_t kRememberedParts = 8;
-
-// The copy when the window has no room for it.
-[[gnu::noinline]] void *copy_slow(mpool_t *pool, const void *source, size_t size) {
-    void *copy = mpool__alloc_slow(pool, size);
-    return copy ? std::memcpy(copy, source, size) : nullptr;
-}
-
-// `size` bytes of `source` into the pool: the inline bump and a memcpy in
-// tail position (it returns the copy), so that strdup is strlen, a few
-// instructions and memcpy. (Copying up to 32 bytes inline instead, as strcat
-// does, changed neither the instructions nor the request benchmark.)
-inline void *copy_bytes(mpool_t *pool, const void *source, size_t size) {
-    if (char *copy = region_bump(&pool->region, size)) return std::memcpy(copy, source, size);
-    return copy_slow(pool, source, size);
-}
 
 // The concatenation of the parts in `ap` (up to a NULL), in two passes.
 [[gnu::noinline]] char *concatenate(mpool_t *pool, va_list ap) {
@@ -75,7 +60,7 @@ extern "C" {
 
 char *mpool_strdup(mpool_t *pool, const char *s) {
     if (!pool || !s) return static_cast<char *>(fail_invalid());
-    return static_cast<char *>(copy_bytes(pool, s, std::strlen(s) + 1)); // the terminator comes along
+    return static_cast<char *>(mpool__memdup_inline(pool, s, std::strlen(s) + 1)); // the terminator comes along
 }
 
 char *mpool_strndup(mpool_t *pool, const char *s, size_t n) {
