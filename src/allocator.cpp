@@ -32,8 +32,6 @@ using namespace mpool::detail;
 
 namespace {
 
-constexpr size_t kGrantStep = size_t{64} << 10; // grant a cache asks for at a time
-
 void *malloc_source_alloc(void *, size_t size) { return std::malloc(size); }
 void malloc_source_free(void *, void *block, size_t) { std::free(block); }
 
@@ -76,13 +74,35 @@ uint64_t &idle_since(mpool__block *b) {
     return *reinterpret_cast<uint64_t *>(block_payload(b));
 }
 
+// Makes room for `size` more bytes in the lists' grant: a step more than
+// needed when max_free allows (so that the next blocks need no atomic),
+// else just what is needed. False when max_free leaves no room.
+bool grow_list_grant_locked(mpool_allocator *a, size_t size) {
+    size_t room = a->list_grant - a->list_bytes;
+    if (size <= room) return true;
+    size_t need = size - room;
+    size_t step = need > SIZE_MAX - kGrantStep ? need : need + kGrantStep;
+    if (!try_reserve(a, step)) {
+        if (!try_reserve(a, need)) return false;
+        step = need;
+    }
+    a->list_grant += step;
+    return true;
+}
+
+// Hands back all of the lists' grant they do not use (after a trim).
+void return_all_list_grant_locked(mpool_allocator *a) {
+    unreserve(a, a->list_grant - a->list_bytes);
+    a->list_grant = a->list_bytes;
+}
+
 // Puts a chain of blocks in the lists, each idle since `now`, while
 // max_free allows; gives the rest to the source. No sweep.
 inline void keep_locked(mpool_allocator *a, mpool__block *chain, uint64_t now) {
     while (chain) {
         mpool__block *b = chain;
         chain = b->next;
-        if (try_reserve(a, b->size)) {
+        if (grow_list_grant_locked(a, b->size)) {
             mpool__block **list = free_list_for(a, b->size);
             b->next = *list;
             *list = b;
@@ -99,7 +119,7 @@ void release_block_locked(mpool_allocator *a, mpool__block **link) {
     mpool__block *b = *link;
     *link = b->next;
     a->list_bytes -= b->size;
-    unreserve(a, b->size);
+    if (a->list_grant - a->list_bytes > kListSlack) allocator_return_grant_locked(a);
     source_free(a, b);
 }
 
@@ -142,6 +162,7 @@ size_t release_old_locked(mpool_allocator *a, uint64_t now) {
     };
     sweep(&a->odd_free);
     for (mpool__block *&list : a->class_free) sweep(&list);
+    return_all_list_grant_locked(a);
     return released;
 }
 
@@ -173,6 +194,7 @@ size_t trim_locked(mpool_allocator *a, size_t keep) {
         released += (*link)->size;
         release_block_locked(a, link);
     }
+    return_all_list_grant_locked(a);
     return released;
 }
 
@@ -181,6 +203,12 @@ size_t trim_locked(mpool_allocator *a, size_t keep) {
 namespace mpool::detail {
 
 mpool_block_source_t default_block_source() { return {malloc_source_alloc, malloc_source_free, nullptr}; }
+
+void allocator_return_grant_locked(mpool_allocator *a) {
+    size_t excess = a->list_grant - a->list_bytes - kGrantStep;
+    unreserve(a, excess);
+    a->list_grant -= excess;
+}
 
 mpool__block *allocator_take_locked(mpool_allocator *a, size_t size, size_t most) {
     MPOOL_ASSERT(most >= size, "a caller can always take the size it asks for");
@@ -195,7 +223,7 @@ mpool__block *allocator_take_locked(mpool_allocator *a, size_t size, size_t most
     }
     if (b) {
         a->list_bytes -= b->size;
-        unreserve(a, b->size);
+        if (a->list_grant - a->list_bytes > kListSlack) allocator_return_grant_locked(a);
         return b;
     }
     b = static_cast<mpool__block *>(a->source.alloc(a->source.ctx, size));
@@ -291,7 +319,8 @@ void allocator_validate_locked(const mpool_allocator *a) {
             total += b->size;
         }
     MPOOL_ASSERT(total == a->list_bytes, "list_bytes is the lists' sum");
-    MPOOL_ASSERT(a->list_bytes <= a->reserved.load(std::memory_order_relaxed), "the lists' bytes are reserved");
+    MPOOL_ASSERT(a->list_bytes <= a->list_grant && a->list_grant <= a->reserved.load(std::memory_order_relaxed),
+                 "the lists' bytes are within their grant, and the grant is reserved");
 #else
     (void)a;
 #endif

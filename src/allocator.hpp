@@ -38,8 +38,9 @@ struct mpool_allocator {
     mpool_block_source_t source;                               // where blocks come from and go back to
     mpool__block *class_free[mpool::detail::kClassCount] = {}; // idle ordinary blocks, one LIFO list per size
     mpool__block *odd_free = nullptr;                          // idle blocks of other sizes (large allocations, blocks cut to a limit)
-    size_t list_bytes = 0;                                     // sizes of the blocks in the lists above added up
-    std::atomic<size_t> reserved{0};                           // list_bytes + every attached cache's grant; <= max_free always
+    size_t list_bytes = 0;                                     // sizes of the blocks in the lists above added up; list_bytes <= list_grant
+    size_t list_grant = 0;                                     // idle bytes the lists may hold (counted in `reserved`), like a cache's grant
+    std::atomic<size_t> reserved{0};                           // list_grant + every attached cache's grant; <= max_free always
     std::atomic<size_t> max_free{MPOOL_DEFAULT_MAX_FREE};      // most idle bytes kept, lists and caches together
     mpool__block_cache *caches = nullptr;                      // attached caches, linked by next_attached
     uint64_t decay_ms = 0;                                     // idle blocks older than this go back; 0: never
@@ -67,24 +68,31 @@ inline bool try_reserve(mpool_allocator *a, size_t n) {
 
 inline void unreserve(mpool_allocator *a, size_t n) { a->reserved.fetch_sub(n, std::memory_order_relaxed); }
 
+// The lists' grant is handed back in steps: once it exceeds what they hold
+// by kListSlack, all but kGrantStep of the excess goes back (lock held).
+inline constexpr size_t kGrantStep = size_t{64} << 10; // grant a cache or the lists ask for at a time
+inline constexpr size_t kListSlack = 2 * kGrantStep;
+void allocator_return_grant_locked(mpool_allocator *allocator);
+
 // The short path of a plain child's create and destroy (pool_tree.cpp),
-// lock held. An idle block of the ordinary `size`, from its list; NULL when
-// the list is empty or decay is on (then allocator_take_locked(), which
-// looks at the clock, decides).
+// lock held; no atomic: the bytes move within the lists' grant. An idle
+// block of the ordinary `size`, from its list; NULL when the list is empty
+// or decay is on (then allocator_take_locked(), which looks at the clock,
+// decides).
 inline mpool__block *allocator_pop_locked(mpool_allocator *a, size_t size) {
     mpool__block **list = &a->class_free[class_index(size)];
     mpool__block *b = *list;
     if (!b || a->decay_ms) return nullptr;
     *list = b->next;
     a->list_bytes -= size;
-    unreserve(a, size);
+    if (a->list_grant - a->list_bytes > kListSlack) allocator_return_grant_locked(a);
     return b;
 }
 
-// Keeps an ordinary block in its list when max_free allows and decay is
-// off; false leaves it to allocator_give_locked().
+// Keeps an ordinary block in its list when the lists' grant has room for
+// it and decay is off; false leaves it to allocator_give_locked().
 inline bool allocator_push_locked(mpool_allocator *a, mpool__block *b) {
-    if (a->decay_ms || !try_reserve(a, b->size)) return false;
+    if (a->decay_ms || b->size > a->list_grant - a->list_bytes) return false;
     mpool__block **list = &a->class_free[class_index(b->size)];
     b->next = *list;
     *list = b;

@@ -65,6 +65,7 @@ enum pool_flag : uint8_t {
     kChecked = 16,      // allocations are laid out with redzones for the checkers (checks.hpp)
     kDebug = 32,        // debug mode: records, canaries, misuse checks; an mpool__debug record follows the others
     kHasExtra = 64,     // options.extra_size: an mpool__extra record and the user's area follow all the others
+    kOddHome = 128,     // the home block is not of an ordinary size (it was cut to a limit): see pool_tree.cpp's short path
 };
 
 } // namespace mpool::detail

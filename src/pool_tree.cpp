@@ -161,7 +161,8 @@ mpool_t *build_pool(mpool__block *home, mpool_t *parent, const CreatePlan &plan,
     if (plan.flags & kChecked) // a reused block is not accessible
         mem_undefined(block_payload(home), records_size(plan.flags) + plan.extra);
     size_t home_class = class_size_for(home->size < MPOOL_MAX_BLOCK_SIZE ? home->size : MPOOL_MAX_BLOCK_SIZE);
-    mpool_t *pool = init_header(home, home_class, parent, plan.allocator, plan.flags);
+    uint8_t flags = plan.flags | (is_class_size(home->size) ? 0 : kOddHome);
+    mpool_t *pool = init_header(home, home_class, parent, plan.allocator, flags);
     if (plan.flags & kHasLimit) {
         new (limit_of(pool)) mpool__limit{plan.limit, {home->size}};
         pool->limiter = pool;
@@ -280,9 +281,10 @@ void unlink_from_own_list(mpool_t *parent, mpool_t *pool, mpool_allocator *alloc
 // empty), decay on (the general path looks at the clock), a full list.
 
 // Flags a pool on the short path does not have: a limit to uncharge, an
-// allocator to destroy, lanes, checkers to tell. A parent's children go on
-// its own list and are not checked when it has none of the last three.
-constexpr uint8_t kNotShortPath = kHasLimit | kOwnsAllocator | kConcurrent | kChecked | kDebug;
+// allocator to destroy, lanes, checkers to tell, a home block for no list.
+// A parent's children go on its own list and are not checked when it has
+// none of kConcurrent, kChecked and kDebug.
+constexpr uint8_t kNotShortPath = kHasLimit | kOwnsAllocator | kConcurrent | kChecked | kDebug | kOddHome;
 constexpr uint8_t kNoShortPathChildren = kConcurrent | kChecked | kDebug;
 
 mpool_t *create_on_short_path(mpool_t *parent) {
@@ -315,7 +317,7 @@ bool destroy_on_short_path(mpool_t *pool) {
     mpool__region *r = &pool->region;
     if (!parent || (pool->flags & kNotShortPath) || pool->limiter || pool->state != pool_state::live || pool->annex ||
         pool->first_child || first_lane(pool) || lane_of(pool) || pool->allocator != parent->allocator ||
-        !is_class_size(home->size) || g_quarantined.load(std::memory_order_relaxed) != 0)
+        g_quarantined.load(std::memory_order_relaxed) != 0)
         return false;
     pool_validate(pool);
     if (pool->owner) *pool->owner = nullptr;
