@@ -18,8 +18,11 @@
 //   bulk       one pool, 1M allocations of 8..128 bytes, then clear;
 //              repeated. ns per allocation.
 //   footprint  100,000 live child pools, each holding one 32-byte
-//              allocation: resident bytes per pool, each peer in a fresh
-//              process (this program run again with --footprint NAME).
+//              allocation: resident bytes per pool (growth of the resident
+//              set in /proc/self/statm), each run of each peer in a fresh
+//              process (this program run again with --footprint); two
+//              tables, one with transparent huge pages as the machine has
+//              them and one with them off for the process.
 //   strings    printf-style formatting of a short string (about 40 bytes:
 //              "%s:%d/%s?%08x") and of a 100 KB one,
 //              and concatenation of 5 parts. ns per call.
@@ -34,6 +37,7 @@
 #include <functional>
 #include <atomic>
 #include <climits>
+#include <fcntl.h>
 #include <malloc.h>
 #include <map>
 #include <new>
@@ -264,32 +268,62 @@ template <class P> double strcat_ns(const Settings &settings) {
 
 // ---------------------------------------------------------------- footprint
 
-size_t resident_bytes() {
-    std::ifstream statm("/proc/self/statm");
-    size_t total = 0, resident = 0;
-    statm >> total >> resident;
-    return resident * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+// Reads a small /proc file into `buffer`, NUL-terminated, without touching
+// the heap, so that taking a reading does not change what it reads.
+void read_small_file(const char *path, char *buffer, size_t size) {
+    ssize_t n = -1;
+    int fd = open(path, O_RDONLY);
+    if (fd >= 0) {
+        n = read(fd, buffer, size - 1);
+        close(fd);
+    }
+    buffer[n > 0 ? n : 0] = '\0';
 }
+
+// The process's anonymous resident memory. The resident set counts file
+// pages too: the code of a peer's library, and of the reading itself, faulted
+// in as it first runs (some 300 KiB for the first reading: 3 bytes per pool
+// at 100,000 pools, 30 at 10,000), which is not memory per pool.
+struct Resident {
+    double bytes;      // resident minus shared (file-backed) pages, /proc/self/statm's 2nd and 3rd fields
+    double huge_bytes; // of which anonymous transparent huge pages (AnonHugePages in /proc/self/smaps_rollup)
+};
+
+Resident resident_now() {
+    char text[4096];
+    read_small_file("/proc/self/statm", text, sizeof text);
+    unsigned long total = 0, resident = 0, shared = 0;
+    std::sscanf(text, "%lu %lu %lu", &total, &resident, &shared);
+    Resident now{static_cast<double>(resident - shared) * static_cast<double>(sysconf(_SC_PAGESIZE)), 0};
+    read_small_file("/proc/self/smaps_rollup", text, sizeof text);
+    if (const char *field = std::strstr(text, "AnonHugePages:"))
+        now.huge_bytes = std::strtod(field + std::strlen("AnonHugePages:"), nullptr) * 1024;
+    return now;
+}
+
+struct Footprint {
+    double bytes_per_pool; // resident growth per live child pool
+    double huge_kib;       // growth of the huge pages within it, KiB in all (0 when none were used)
+};
 
 // Resident bytes per live child pool holding one 32-byte allocation. The
 // handles' storage is touched before the first reading, so it is not counted,
 // except for peers whose pool state lives in the handle itself.
-template <class P> double footprint_bytes(const Settings &settings) {
+template <class P> Footprint footprint_of(size_t pools) {
     using Child = typename P::Child;
-    const size_t pools = settings.footprint_pools();
     auto *storage = static_cast<unsigned char *>(::operator new(sizeof(Child) * pools));
     std::memset(storage, 0, sizeof(Child) * pools);
     typename P::Parent parent;
-    size_t before = resident_bytes();
+    Resident before = resident_now();
     for (size_t i = 0; i < pools; ++i) {
         Child *child = new (storage + i * sizeof(Child)) Child(parent);
         std::memset(child->alloc(32), 1, 32);
     }
-    size_t after = resident_bytes();
-    double per_pool = static_cast<double>(after - before) / static_cast<double>(pools);
+    Resident after = resident_now();
+    double per_pool = (after.bytes - before.bytes) / static_cast<double>(pools);
     if constexpr (P::state_in_handle) per_pool += sizeof(Child);
     // The process exits right after: the pools are left to it.
-    return per_pool;
+    return {per_pool, (after.huge_bytes - before.huge_bytes) / 1024};
 }
 
 // ---------------------------------------------------------------- the peers
@@ -299,7 +333,7 @@ struct PeerEntry {
     std::function<double(const Settings &)> request, create_destroy, bulk, printf_short, printf_big, strcat;
     std::function<double(const Settings &)> request_1t, request_2t; // the threads table
     std::function<double(const Settings &)> shared_1t, shared_2t;
-    std::function<double(const Settings &)> footprint;
+    std::function<Footprint(size_t pools)> footprint;
 };
 
 template <class P> void add_shared(PeerEntry &e) {
@@ -325,7 +359,7 @@ template <class P, bool with_footprint = true> PeerEntry entry() {
         e.printf_big = printf_big_ns<P>;
         e.strcat = strcat_ns<P>;
     }
-    if constexpr (with_footprint) e.footprint = footprint_bytes<P>;
+    if constexpr (with_footprint) e.footprint = footprint_of<P>;
     return e;
 }
 
@@ -376,12 +410,14 @@ void note_missing_peers() {
 struct Row {
     std::string peer;
     double value;
+    std::string extra; // printed after the ratio, under the table's extra_heading
 };
 
 struct Table {
     std::string workload;
     std::string unit;
     std::vector<Row> rows;
+    std::string extra_heading; // the heading of the rows' extra column; empty: none
 };
 
 double median(std::vector<double> values) {
@@ -398,13 +434,14 @@ double mpool_value(const Table &table) {
 
 void print_heading(const Table &table) {
     std::printf("\n%s (%s; median of runs; ratio = peer / mpool)\n", table.workload.c_str(), table.unit.c_str());
-    std::printf("  %-16s %12s %8s\n", "peer", "value", "ratio");
+    std::printf("  %-16s %12s %8s   %s\n", "peer", "value", "ratio", table.extra_heading.c_str());
 }
 
 // mpool comes first in every table, so its value is known for the ratio.
 void print_row(const Table &table, const Row &row) {
     double base = mpool_value(table);
-    std::printf("  %-16s %12.2f %8.2f\n", row.peer.c_str(), row.value, base > 0 ? row.value / base : 0.0);
+    std::printf("  %-16s %12.2f %8.2f   %s\n", row.peer.c_str(), row.value, base > 0 ? row.value / base : 0.0,
+                row.extra.c_str());
 }
 
 // Runs every peer's measurement `runs` times, interleaved, and keeps medians.
@@ -435,24 +472,58 @@ std::string self_path() {
     return path;
 }
 
-Table measure_footprint(const std::vector<PeerEntry> &peers, const Settings &settings) {
-    Table table{"footprint", "resident bytes per live child pool", {}};
+// The machine's transparent-huge-page mode, as /sys shows it between
+// brackets ("always", "madvise" or "never"), or "unknown".
+std::string machine_thp_mode() {
+    std::ifstream file("/sys/kernel/mm/transparent_hugepage/enabled");
+    std::string text;
+    std::getline(file, text);
+    size_t open = text.find('['), close = text.find(']');
+    return open != std::string::npos && close > open ? text.substr(open + 1, close - open - 1) : "unknown";
+}
+
+// One footprint table: each peer measured `runs` times, interleaved, every
+// time in a fresh process (this program run again with --footprint), with
+// transparent huge pages as the machine has them or turned off. Beside the
+// median: the smallest and largest figure, and the most huge pages any run
+// grew by (a huge page is 2 MiB resident at once, however little of it is
+// used: up to 21 bytes per pool at 100,000 pools, on whichever peer it falls).
+Table measure_footprint(const std::vector<PeerEntry> &peers, const Settings &settings, bool thp_off) {
+    std::string workload = thp_off ? "footprint, THP off (PR_SET_THP_DISABLE)"
+                                   : "footprint, THP as the machine has it (" + machine_thp_mode() + ")";
+    Table table{workload, "resident bytes per live child pool, each run a fresh process", {},
+                "min..max of runs     huge pages (most)"};
     print_heading(table);
-    for (const PeerEntry &peer : peers) {
-        if (!peer.footprint) continue;
-        std::string command =
-            "'" + self_path() + "'" + (settings.quick ? " --quick" : "") + " --footprint '" + peer.name + "'";
-        FILE *child = popen(command.c_str(), "r");
-        double value = -1;
-        if (child) {
-            if (std::fscanf(child, "%lf", &value) != 1) value = -1;
-            pclose(child);
-        }
-        if (value >= 0) {
-            table.rows.push_back({peer.name, value});
+    std::map<std::string, std::vector<Footprint>> samples;
+    for (int run = 0; run < settings.runs; ++run)
+        for (const PeerEntry &peer : peers) {
+            if (!peer.footprint) continue;
+            std::string command = "'" + self_path() + "' --footprint '" + peer.name + "' " +
+                                  std::to_string(settings.footprint_pools()) + (thp_off ? " off" : " machine");
+            Footprint sample{-1, 0};
+            if (FILE *child = popen(command.c_str(), "r")) {
+                if (std::fscanf(child, "%lf %lf", &sample.bytes_per_pool, &sample.huge_kib) != 2)
+                    sample.bytes_per_pool = -1;
+                pclose(child);
+            }
+            if (sample.bytes_per_pool >= 0)
+                samples[peer.name].push_back(sample);
+            else
+                std::printf("  %-16s failed: %s\n", peer.name.c_str(), command.c_str());
+            if (run < settings.runs - 1 || samples[peer.name].empty()) continue;
+            std::vector<double> bytes;
+            double most_huge = 0;
+            for (const Footprint &f : samples[peer.name]) {
+                bytes.push_back(f.bytes_per_pool);
+                most_huge = std::max(most_huge, f.huge_kib);
+            }
+            char spread[64], extra[96];
+            std::snprintf(spread, sizeof spread, "%.1f..%.1f", *std::min_element(bytes.begin(), bytes.end()),
+                          *std::max_element(bytes.begin(), bytes.end()));
+            std::snprintf(extra, sizeof extra, "%-20s %8.0f KiB", spread, most_huge);
+            table.rows.push_back({peer.name, median(bytes), extra});
             print_row(table, table.rows.back());
         }
-    }
     return table;
 }
 
@@ -510,13 +581,21 @@ double mpool_waste(size_t lo, size_t hi) {
     return static_cast<double>(stats.bytes_reserved) / static_cast<double>(requested);
 }
 
-int run_footprint(const std::string &name, const Settings &settings) {
-    // Count resident memory in 4 KiB pages: a transparent huge page would add
-    // up to 2 MiB (20 bytes per pool) of rounding to whichever peer it lands on.
-    prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
+// The fresh process of one footprint figure:
+//   mpool_compare --footprint PEER POOLS THP
+// With THP "off", transparent huge pages are turned off for this process
+// before main allocates anything (what the loader and the C++ runtime touched
+// earlier is resident before the first reading, so it is not counted either
+// way); "machine" leaves the machine's setting. Prints the resident bytes per
+// pool and the huge pages' growth in KiB. The benchmark's mallopt() settings
+// are not applied here.
+int run_footprint(char **argv) {
+    if (std::strcmp(argv[4], "off") == 0) prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    size_t pools = std::strtoul(argv[3], nullptr, 10);
     for (const PeerEntry &peer : all_peers())
-        if (peer.name == name && peer.footprint) {
-            std::printf("%.1f\n", peer.footprint(settings));
+        if (peer.name == argv[2] && peer.footprint) {
+            Footprint f = peer.footprint(pools);
+            std::printf("%.1f %.0f\n", f.bytes_per_pool, f.huge_kib);
             return 0;
         }
     return 1;
@@ -525,13 +604,13 @@ int run_footprint(const std::string &name, const Settings &settings) {
 } // namespace
 
 int main(int argc, char **argv) {
+    if (argc == 5 && std::strcmp(argv[1], "--footprint") == 0) return run_footprint(argv);
     // Line by line, also into a pipe (| tee, | cat): a table's rows appear as
     // they are measured.
     std::setvbuf(stdout, nullptr, _IOLBF, BUFSIZ);
     Settings settings;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
-        if (arg == "--footprint" && i + 1 < argc) return run_footprint(argv[i + 1], settings);
         if (arg == "--quick") {
             settings.quick = true;
             settings.runs = 3;
@@ -570,7 +649,8 @@ int main(int argc, char **argv) {
     timed("create + destroy", "ns per empty child created and destroyed", &PeerEntry::create_destroy);
     timed("bulk", "ns per allocation", &PeerEntry::bulk);
     if (wanted("footprint")) {
-        tables.push_back(measure_footprint(peers, settings));
+        tables.push_back(measure_footprint(peers, settings, false));
+        tables.push_back(measure_footprint(peers, settings, true));
     }
     timed("request, 1 thread", "aggregate ns per request, children of one shared parent", &PeerEntry::request_1t);
     timed("request, 2 threads", "aggregate ns per request, children of one shared parent", &PeerEntry::request_2t);
