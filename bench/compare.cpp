@@ -432,8 +432,8 @@ void note_missing_peers() {
 // thread's instructions saying little about their contention). Each N is a
 // whole number of the loop's cycles (61 size patterns per request, 4,096
 // sizes in bulk, a clear every 10,000 short strings and every 10 big ones),
-// and small enough that the slowest peer's two runs under callgrind take
-// about a second. The footprint tables have no `measure`: they are measured
+// and small enough that the slowest peer's two runs under callgrind (at
+// once) take a second or two. The footprint tables have no `measure`: they are measured
 // in fresh processes, in their place in the order.
 struct Workload {
     const char *name;
