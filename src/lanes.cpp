@@ -92,7 +92,7 @@ mpool__lane *lane_make(mpool_t *parent) {
     lane->parent = parent;
     lane->region.next_block_size = static_cast<uint32_t>(MPOOL_DEFAULT_BLOCK_SIZE);
     lane->region.checked = is_checked(parent);
-    lane->child_sizing = parent->child_sizing.load(std::memory_order_relaxed);
+    lane->child_sizing = parent->child_sizing.load();
     allocator_attach_cache(parent->allocator, &lane->cache);
     {
         std::lock_guard guard(g_owners);

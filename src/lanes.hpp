@@ -53,7 +53,7 @@ struct mpool__lane {
                                               // children are on the parent's own list), copied to every later lane; 0: none. Fixed once published
     alignas(kCacheLine) mpool__block_cache cache; // idle blocks for this lane's children; its lock guards `children` too
     mpool_t *children;                        // newest first, linked by sibling pointers; guarded by cache.lock
-    uint32_t child_sizing;                    // like the parent's, for this thread's children; owner only
+    mpool::detail::sizing_estimate child_sizing; // like the parent's, for this thread's children; owner only
     // For a concurrent pool (MPOOL_CONCURRENT), this thread's allocations:
     mpool__region region;                     // owner only (and the thread that clears or destroys the pool)
     std::atomic<bool> busy;                   // inside an allocation (debug builds check it on clear and destroy)

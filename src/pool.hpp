@@ -81,7 +81,7 @@ struct mpool_pool {
     uint8_t flags;                        // pool_flag bits
     bool marked;                          // a mark was taken since the last clear: see large_since_mark
     uint32_t birth;                       // its number from the parent's birth counter: the lanes' (lanes.hpp), or own_births on the own list
-    std::atomic<uint32_t> child_sizing;   // child_sizing of the children on the own list (any thread may destroy them)
+    mpool::detail::shared_sizing_estimate child_sizing; // what the children on the own list fill (sizing.hpp)
     uint32_t clears;                      // clears so far: a mark from before the last one is stale (scopes.cpp)
     mpool_allocator *allocator;           // where blocks come from
     mpool_pool *parent;                   // NULL for a root

@@ -52,8 +52,8 @@ mpool_t *fail_create(mpool_t *parent, const mpool_options_t *options, size_t siz
 // default for a root. Cut to the largest ordinary size.
 size_t wanted_home_size(const mpool_t *parent, const CreatePlan &plan, const mpool_options_t *options) {
     size_t wanted = options ? options->block_size : 0;
-    if (wanted == 0 && plan.lane) wanted = sizing_wanted(plan.lane->child_sizing);
-    if (wanted == 0 && parent) wanted = sizing_wanted(parent->child_sizing.load(std::memory_order_relaxed));
+    if (wanted == 0 && plan.lane) wanted = sizing_wanted(plan.lane->child_sizing.need);
+    if (wanted == 0 && parent) wanted = parent->child_sizing.wanted();
     if (wanted == 0 && parent) wanted = MPOOL_MIN_BLOCK_SIZE;
     if (wanted == 0) { // a root: the default, or 1/64 of its limit when that is less (the limit is for its children too)
         size_t limit = options ? options->limit : 0;
@@ -195,8 +195,7 @@ void link_on_own_list_locked(mpool_t *parent, mpool_t *pool) {
     std::atomic_ref<uint32_t> births(parent->own_births); // a mark reads it without the lock
     pool->birth = births.load(std::memory_order_relaxed);
     births.store(pool->birth + 1, std::memory_order_relaxed);
-    parent->child_sizing.store(sizing_after_create(parent->child_sizing.load(std::memory_order_relaxed)),
-                               std::memory_order_relaxed);
+    parent->child_sizing.decay_on_create();
     push_child(&parent->first_child, pool);
 }
 
@@ -243,8 +242,7 @@ void record_use(mpool_t *parent, mpool__lane *lane, const mpool_t *pool) {
         if (lane_is_mine(lane)) lane->child_sizing = sizing_after_destroy(lane->child_sizing, used);
         return;
     }
-    parent->child_sizing.store(sizing_after_destroy(parent->child_sizing.load(std::memory_order_relaxed), used),
-                               std::memory_order_relaxed);
+    parent->child_sizing.record_destroy(used);
 }
 
 // Unlinks a pool from its parent's own list and gives its blocks back, in
@@ -292,14 +290,14 @@ mpool_t *create_on_short_path(mpool_t *parent) {
         parent->lanes.load(std::memory_order_relaxed) != thread_marker() ||
         g_quarantined.load(std::memory_order_relaxed) != 0)
         return nullptr;
-    size_t wanted = sizing_wanted(parent->child_sizing.load(std::memory_order_relaxed));
+    size_t wanted = parent->child_sizing.wanted();
     size_t size = class_size_for(wanted < MPOOL_MAX_BLOCK_SIZE ? wanted : MPOOL_MAX_BLOCK_SIZE);
     mpool_allocator *allocator = parent->allocator;
     std::lock_guard guard(allocator->lock);
     mpool__block *home = allocator_pop_locked(allocator, size);
     if (!home) return nullptr;
     mpool_t *pool = init_header(home, size, parent, allocator, 0);
-    region_start(&pool->region, home, block_payload(home) + kPoolHeader);
+    region_start_plain(&pool->region, home, block_payload(home) + kPoolHeader);
     link_on_own_list_locked(parent, pool);
     return pool;
 }
@@ -327,8 +325,7 @@ bool destroy_on_short_path(mpool_t *pool) {
         used = home->size - static_cast<size_t>(block_end(home) - r->cursor.ptr); // region_filled_bytes() of one block
     else
         others = take_other_blocks(r, home, &used);
-    parent->child_sizing.store(sizing_after_destroy(parent->child_sizing.load(std::memory_order_relaxed), used),
-                               std::memory_order_relaxed);
+    parent->child_sizing.record_destroy(used);
     pool->state = pool_state::destroyed;
     mpool_allocator *allocator = pool->allocator;
     std::lock_guard guard(allocator->lock);
@@ -373,7 +370,7 @@ namespace mpool::detail {
 
 void link_child(mpool_t *parent, mpool_t *pool, mpool__lane *lane) {
     if (lane) {
-        lane->child_sizing = sizing_after_create(lane->child_sizing);
+        lane->child_sizing.need = sizing_decayed(lane->child_sizing.need);
         lane_link(lane, pool);
         return;
     }

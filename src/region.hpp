@@ -85,6 +85,14 @@ inline void region_start(mpool__region *r, mpool__block *b, char *from) {
     set_window(r);
 }
 
+// region_start() for a region that is not checked, `from` inside b's
+// payload (a plain child's create: pool_tree.cpp).
+inline void region_start_plain(mpool__region *r, mpool__block *b, char *from) {
+    r->current = b;
+    r->cursor.ptr = from;
+    char *end = block_end(b);
+    r->cursor.end = static_cast<size_t>(end - from) > kWindow ? from + kWindow : end;
+}
 
 // The allocation that the inline path did not take: `size` bytes aligned to
 // `alignment` (a power of two from MPOOL_ALIGNMENT to MPOOL_MAX_ALIGNMENT),

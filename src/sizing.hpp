@@ -17,22 +17,18 @@
 #ifndef MPOOL_SRC_SIZING_HPP
 #define MPOOL_SRC_SIZING_HPP
 
+#include <atomic>
+
 #include "block.hpp"
 
 namespace mpool::detail {
 
-// A decaying estimate of what a parent's children use, packed in 32 bits
-// so that it is read and written as one atomic. Units of kAlign bytes.
-struct child_sizing {
+// A decaying estimate of what a parent's children use, in units of kAlign
+// bytes.
+struct sizing_estimate {
     uint16_t need; // decaying maximum of what children filled (decays on each create and each destroy)
     uint16_t last; // what the last destroyed child filled: one outlier is believed only when the next one agrees
 };
-
-inline child_sizing sizing_unpack(uint32_t packed) {
-    return {static_cast<uint16_t>(packed & 0xffffu), static_cast<uint16_t>(packed >> 16)};
-}
-
-inline uint32_t sizing_pack(child_sizing s) { return static_cast<uint32_t>(s.need) | static_cast<uint32_t>(s.last) << 16; }
 
 inline uint16_t sizing_units(size_t bytes) {
     size_t capped = bytes < MPOOL_MAX_BLOCK_SIZE ? bytes : MPOOL_MAX_BLOCK_SIZE;
@@ -41,24 +37,36 @@ inline uint16_t sizing_units(size_t bytes) {
 
 inline uint16_t sizing_decayed(uint16_t need) { return static_cast<uint16_t>(need - need / 8); }
 
+inline size_t sizing_wanted(uint16_t need) { return size_t{need} * kAlign; }
 
-inline size_t sizing_wanted(uint32_t packed) { return size_t{sizing_unpack(packed).need} * kAlign; }
-
-inline uint32_t sizing_after_create(uint32_t packed) {
-    child_sizing s = sizing_unpack(packed);
-    s.need = sizing_decayed(s.need);
-    return sizing_pack(s);
-}
-
-inline uint32_t sizing_after_destroy(uint32_t packed, size_t used) {
-    child_sizing s = sizing_unpack(packed);
+inline sizing_estimate sizing_after_destroy(sizing_estimate s, size_t used) {
     uint16_t now = sizing_units(used);
     uint16_t agreed = now < s.last ? now : s.last;
     uint16_t kept = sizing_decayed(s.need);
-    s.need = agreed > kept ? agreed : kept;
-    s.last = now;
-    return sizing_pack(s);
+    return {agreed > kept ? agreed : kept, now};
 }
+
+// The estimate as a parent keeps it for the children on its own list. Any
+// thread may destroy one of them and update it, so each half is an atomic
+// read and written whole (relaxed: it orders nothing). Two destroys at once
+// may mix their updates; that only mixes two estimates. Two halves rather
+// than one packed word, so that the decay of a create is a load, two
+// arithmetic instructions and a store.
+struct shared_sizing_estimate {
+    std::atomic<uint16_t> need{0};
+    std::atomic<uint16_t> last{0};
+
+    sizing_estimate load() const {
+        return {need.load(std::memory_order_relaxed), last.load(std::memory_order_relaxed)};
+    }
+    void store(sizing_estimate s) {
+        need.store(s.need, std::memory_order_relaxed);
+        last.store(s.last, std::memory_order_relaxed);
+    }
+    size_t wanted() const { return sizing_wanted(need.load(std::memory_order_relaxed)); }
+    void decay_on_create() { need.store(sizing_decayed(need.load(std::memory_order_relaxed)), std::memory_order_relaxed); }
+    void record_destroy(size_t used) { store(sizing_after_destroy(load(), used)); }
+};
 
 } // namespace mpool::detail
 
