@@ -316,7 +316,9 @@ MPOOL_API void *mpool_calloc(mpool_t *pool, size_t count, size_t size);
  * and `ptr` is unchanged and still valid. `ptr` must come from this pool. */
 MPOOL_API void *mpool_realloc(mpool_t *pool, void *ptr, size_t old_size, size_t new_size);
 
-/* Copies `size` bytes of `src` into the pool. `src` NULL: NULL (EINVAL). */
+/* Copies `size` bytes of `src` into the pool. `src` NULL: NULL (EINVAL).
+ * Inlined, like mpool_alloc(): a copy of a size known at compile time is a
+ * few moves in the caller. */
 MPOOL_API void *mpool_memdup(mpool_t *pool, const void *src, size_t size);
 
 /* ---------------------------------------------------------------- strings */
