@@ -285,10 +285,12 @@ void unlink_from_own_list(mpool_t *parent, mpool_t *pool, mpool_allocator *alloc
 constexpr uint8_t kNotShortPath = kHasLimit | kOwnsAllocator | kConcurrent | kChecked | kDebug | kOddHome;
 constexpr uint8_t kNoShortPathChildren = kConcurrent | kChecked | kDebug;
 
+// Both look at the debug quarantine first: while it holds a pool, the pool
+// given may be one destroyed, and only the general path may read it (after
+// check_not_destroyed()).
 mpool_t *create_on_short_path(mpool_t *parent) {
-    if ((parent->flags & kNoShortPathChildren) || parent->limiter ||
-        parent->lanes.load(std::memory_order_relaxed) != thread_marker() ||
-        g_quarantined.load(std::memory_order_relaxed) != 0)
+    if (g_quarantined.load(std::memory_order_relaxed) != 0 || (parent->flags & kNoShortPathChildren) ||
+        parent->limiter || parent->lanes.load(std::memory_order_relaxed) != thread_marker())
         return nullptr;
     size_t wanted = parent->child_sizing.wanted();
     size_t size = class_size_for(wanted < MPOOL_MAX_BLOCK_SIZE ? wanted : MPOOL_MAX_BLOCK_SIZE);
@@ -310,12 +312,12 @@ mpool_t *create_on_short_path(mpool_t *parent) {
 }
 
 bool destroy_on_short_path(mpool_t *pool) {
+    if (g_quarantined.load(std::memory_order_relaxed) != 0) return false;
     mpool_t *parent = pool->parent;
     mpool__block *home = home_block(pool);
     mpool__region *r = &pool->region;
     if (!parent || (pool->flags & kNotShortPath) || pool->limiter || pool->state != pool_state::live || pool->annex ||
-        pool->first_child || first_lane(pool) || lane_of(pool) || pool->allocator != parent->allocator ||
-        g_quarantined.load(std::memory_order_relaxed) != 0)
+        pool->first_child || first_lane(pool) || lane_of(pool) || pool->allocator != parent->allocator)
         return false;
     pool_validate(pool);
     if (pool->owner) *pool->owner = nullptr;
