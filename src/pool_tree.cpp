@@ -300,6 +300,10 @@ mpool_t *create_on_short_path(mpool_t *parent) {
     if (!home) return nullptr;
     mpool_t *pool = init_header(home, size, parent, allocator, 0);
     region_start_plain(&pool->region, home, block_payload(home) + kPoolHeader);
+    // The block may be a debug pool's that another thread destroyed since
+    // the look above: it went into the quarantine before its block came back
+    // under this lock, so the look here sees it, and the new pool leaves it.
+    if (g_quarantined.load(std::memory_order_relaxed) != 0) check_pool_made(pool);
     link_on_own_list_locked(parent, pool);
     return pool;
 }
