@@ -292,11 +292,17 @@ mpool__block *cache_keep_locked(mpool_allocator *a, mpool__block_cache *cache, m
             keep = count < kCachePerSize;
         }
         if (keep && cache->bytes + b->size > cache->grant) { // ask the allocator for more room
-            size_t want = cache->bytes + b->size - cache->grant;
-            if (want < kGrantStep) want = kGrantStep;
+            // A step when max_free has room for it, else just what the block
+            // needs (the lists may hold up to kListSlack of grant unused).
+            size_t need = cache->bytes + b->size - cache->grant;
+            size_t want = need < kGrantStep ? kGrantStep : need;
             if (cache->grant + want > kCacheBytes) want = kCacheBytes - cache->grant;
-            keep = try_reserve(a, want);
-            if (keep) cache->grant += want;
+            if (try_reserve(a, want))
+                cache->grant += want;
+            else if (want > need && try_reserve(a, need))
+                cache->grant += need;
+            else
+                keep = false;
         }
         if (keep) {
             push_block(&cache->lists[class_index(b->size)], b);
