@@ -8,10 +8,12 @@
 // more); the list stays short because max_free bounds it.
 //
 // Bounds on idle memory, none of them on a timer:
-// - max_free: `reserved` counts the lists' bytes plus what caches were
+// - max_free: `reserved` counts what the lists and the caches were
 //   granted; a block that would take it past max_free goes back to the
-//   source at once. A cache asks for grant in steps (kGrantStep) with one
-//   compare-and-swap, so recycling a block in a cache writes no shared line.
+//   source at once. Each asks for grant in steps (kGrantStep) with one
+//   atomic add, so recycling a block in a cache writes no shared line, and
+//   taking or giving one under the lock needs no atomic; the lists hand
+//   back what they hold unused beyond kListSlack, and all of it on a trim.
 // - decay: a block idle for longer than decay_ms goes back to the source.
 //   Each block in the lists carries the time it went idle in its own
 //   (unused) payload; the slow paths (take, give, trim) look at the clock
