@@ -16,6 +16,7 @@
 // holds children newer than those of the own list), each followed by its
 // own subtree; depth-first as teardown.cpp goes, keeping no stack: the walk
 // climbs back through parent links and carries on with the next sibling.
+#include <array>
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
@@ -237,17 +238,35 @@ struct Report {
     }
 };
 
+// The figures both forms of a report give for each pool, in order: their
+// names in the text form and in JSON, and their values.
+struct Figure {
+    const char *text;
+    const char *json;
+    size_t value;
+};
+
+std::array<Figure, 4> figures_of(const mpool_stats_t *own) {
+    return {{{"allocated", "bytes_allocated", own->bytes_allocated},
+             {"reserved", "bytes_reserved", own->bytes_reserved},
+             {"blocks", "blocks", own->blocks},
+             {"cleanups", "cleanups", own->cleanups}}};
+}
+
+// "  allocated N  reserved N  blocks N  cleanups N", of a pool or a total.
+void add_text_figures(Line *line, const mpool_stats_t *stats) {
+    for (const Figure &f : figures_of(stats)) {
+        line->add("  ");
+        line->add(f.text);
+        line->add(" ");
+        line->add_count(f.value);
+    }
+}
+
 bool write_text_line(Report *r, const mpool_t *pool, unsigned depth, const mpool_stats_t *own) {
     Line line;
     add_text_tag(&line, pool);
-    line.add("  allocated ");
-    line.add_count(own->bytes_allocated);
-    line.add("  reserved ");
-    line.add_count(own->bytes_reserved);
-    line.add("  blocks ");
-    line.add_count(own->blocks);
-    line.add("  cleanups ");
-    line.add_count(own->cleanups);
+    add_text_figures(&line, own);
     line.add("  children ");
     line.add_count(own->children);
     if (size_t others = own->children - count_visible_children(pool); others > 0) {
@@ -275,14 +294,12 @@ bool write_json_object(Report *r, const mpool_t *pool, unsigned depth, const mpo
         add_json_string(&line, pool->tag);
     else
         line.add("null");
-    line.add(", \"bytes_allocated\": ");
-    line.add_number(own->bytes_allocated);
-    line.add(", \"bytes_reserved\": ");
-    line.add_number(own->bytes_reserved);
-    line.add(", \"blocks\": ");
-    line.add_number(own->blocks);
-    line.add(", \"cleanups\": ");
-    line.add_number(own->cleanups);
+    for (const Figure &f : figures_of(own)) {
+        line.add(", \"");
+        line.add(f.json);
+        line.add("\": ");
+        line.add_number(f.value);
+    }
     line.add(", \"children_not_visited\": ");
     line.add_number(own->children - count_visible_children(pool));
     line.add(", \"children\": [");
@@ -306,14 +323,8 @@ int report_pool(const mpool_t *pool, unsigned depth, const mpool_stats_t *own, v
 
 bool write_totals(Report *r) {
     Line line;
-    line.add("total  allocated ");
-    line.add_count(r->total.bytes_allocated);
-    line.add("  reserved ");
-    line.add_count(r->total.bytes_reserved);
-    line.add("  blocks ");
-    line.add_count(r->total.blocks);
-    line.add("  cleanups ");
-    line.add_count(r->total.cleanups);
+    line.add("total");
+    add_text_figures(&line, &r->total);
     line.add("  pools ");
     line.add_count(r->pools);
     // Every visited pool but the first is counted in its parent's figure.
