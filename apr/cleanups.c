@@ -109,31 +109,30 @@ static shim_cleanup *new_record(apr_pool_t *pool, shim_pool *record) {
     return c;
 }
 
-SHIM_API void apr_pool_cleanup_register(apr_pool_t *pool, const void *data, apr_status_t (*plain)(void *),
-                                        apr_status_t (*child)(void *)) {
+/* A registration on the list that the hook `which` runs: the pool's
+ * cleanups (SHIM_HOOK_POST) or its pre-cleanups (SHIM_HOOK_PRE). */
+static void register_on(apr_pool_t *pool, enum shim_hook which, const void *data, apr_status_t (*plain)(void *),
+                        apr_status_t (*child)(void *)) {
     if (!pool) return;
     shim_pool *record = shim_of(pool);
-    if (hook(pool, record, SHIM_HOOK_POST) != 0) return;
+    if (hook(pool, record, which) != 0) return;
     shim_cleanup *c = new_record(pool, record);
     if (!c) return;
+    shim_cleanup **list = which == SHIM_HOOK_PRE ? &record->pre_cleanups : &record->cleanups;
     c->data = data;
     c->plain = plain;
     c->child = child;
-    c->next = record->cleanups;
-    record->cleanups = c;
+    c->next = *list;
+    *list = c;
+}
+
+SHIM_API void apr_pool_cleanup_register(apr_pool_t *pool, const void *data, apr_status_t (*plain)(void *),
+                                        apr_status_t (*child)(void *)) {
+    register_on(pool, SHIM_HOOK_POST, data, plain, child);
 }
 
 SHIM_API void apr_pool_pre_cleanup_register(apr_pool_t *pool, const void *data, apr_status_t (*plain)(void *)) {
-    if (!pool) return;
-    shim_pool *record = shim_of(pool);
-    if (hook(pool, record, SHIM_HOOK_PRE) != 0) return;
-    shim_cleanup *c = new_record(pool, record);
-    if (!c) return;
-    c->data = data;
-    c->plain = plain;
-    c->child = NULL;
-    c->next = record->pre_cleanups;
-    record->pre_cleanups = c;
+    register_on(pool, SHIM_HOOK_PRE, data, plain, NULL);
 }
 
 /* Takes the newest registration of (data, plain) off `list` and keeps its
