@@ -28,21 +28,13 @@ char kPre[] = "pre";
 char kChild[] = "child";
 char kUserdata[] = "userdata";
 
-class Scopes : public ::testing::Test {
+class Scopes : public CountedRootTest {
 protected:
-    TestSource source;
-    mpool_allocator_t *allocator = nullptr;
-    mpool_t *pool = nullptr;
+    mpool_t *pool = nullptr; // the root, under the name these tests use
     void SetUp() override {
         g_log.clear();
-        allocator = source.make_allocator();
-        pool = root_on(allocator);
-        ASSERT_NE(pool, nullptr);
-    }
-    void TearDown() override {
-        mpool_destroy(pool);
-        mpool_allocator_destroy(allocator);
-        EXPECT_EQ(source.live_blocks, 0u);
+        CountedRootTest::SetUp();
+        pool = root;
     }
 };
 

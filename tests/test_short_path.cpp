@@ -12,20 +12,13 @@
 
 namespace {
 
-class ShortPath : public ::testing::Test {
+class ShortPath : public CountedRootTest {
 protected:
-    TestSource source;
-    mpool_allocator_t *allocator = nullptr;
-    mpool_t *parent = nullptr;
+    mpool_t *parent = nullptr; // the root: the parent of the children tested
     void SetUp() override {
-        allocator = source.make_allocator();
-        parent = root_on(allocator);
+        CountedRootTest::SetUp();
+        parent = root;
         mpool_destroy(mpool_create(parent)); // the list of the smallest blocks has one now
-    }
-    void TearDown() override {
-        mpool_destroy(parent);
-        mpool_allocator_destroy(allocator);
-        EXPECT_EQ(source.live_blocks, 0u);
     }
 };
 
@@ -123,8 +116,8 @@ TEST_F(ShortPath, AHomeBlockCutToALimitGoesToTheListOfOddSizes) {
 }
 
 TEST_F(ShortPath, ACppChildDestroyedThroughTheCApiLeavesItsHandleEmpty) {
-    mpool::Pool root = mpool::Pool::adopt(mpool_create(parent));
-    mpool::Pool child = root.child();
+    mpool::Pool middle = mpool::Pool::adopt(mpool_create(parent));
+    mpool::Pool child = middle.child();
     mpool_destroy(child.get());
     EXPECT_FALSE(child);
 }

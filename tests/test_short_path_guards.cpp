@@ -147,7 +147,7 @@ int quarantine_race_trial(unsigned spin) {
 // destroyed". The general path looks at g_quarantined under the lock
 // (build_pool in create_plain_child), after the give. About 1 trial in 10
 // died on a 2-core machine at 595ba51.
-TEST(ShortPathGuards, APoolMadeWhereAQuarantinedDebugPoolWasIsNotTakenForIt) {
+TEST(ShortPathQuarantine, APoolMadeWhereAQuarantinedDebugPoolWasIsNotTakenForIt) {
     SKIP_UNDER_MEMCHECK();
     int died = 0, trials = 300;
     for (int i = 0; i < trials; ++i) {
@@ -161,15 +161,13 @@ TEST(ShortPathGuards, APoolMadeWhereAQuarantinedDebugPoolWasIsNotTakenForIt) {
     EXPECT_EQ(died, 0) << died << " of " << trials << " trials stopped on a live pool";
 }
 
-// Every byte the block source holds is in a pool (bytes_reserved, lanes
-// included) or idle in the allocator (mpool_allocator_idle_bytes), or is
-// the allocator itself; idle bytes stay within max_free.
-struct Ledger {
-    TestSource &source;
-    mpool_allocator_t *allocator;
-    mpool_t *root;
-    size_t allocator_bytes;
-    void check(const char *what, int step) const {
+class ShortPathGuards : public CountedRootTest {
+protected:
+    // Every byte the block source holds is in a pool under the root
+    // (bytes_reserved, lanes included), idle in the allocator
+    // (mpool_allocator_idle_bytes) or the allocator itself; idle bytes stay
+    // within max_free.
+    void check_ledger(const char *what, int step) const {
         size_t idle = mpool_allocator_idle_bytes(allocator);
         ASSERT_EQ(source.live_bytes, allocator_bytes + stats_of(root, true).bytes_reserved + idle)
             << "after " << what << " (step " << step << ")";
@@ -187,14 +185,9 @@ void nothing(void *) {}
 // trim, decay switched on and off with blocks listed. Each step keeps the
 // ledger above; mpool_allocator_trim(SIZE_MAX) runs allocator_validate_locked()
 // (list_bytes <= list_grant <= reserved) in debug builds.
-TEST(ShortPathGuards, RandomLifecyclesKeepEveryBlockAccountedFor) {
+TEST_F(ShortPathGuards, RandomLifecyclesKeepEveryBlockAccountedFor) {
     SKIP_UNDER_MEMCHECK();
-    TestSource source;
-    mpool_allocator_t *allocator = source.make_allocator();
-    size_t allocator_bytes = source.live_bytes;
     mpool_allocator_set_clock(allocator, manual_clock, nullptr);
-    mpool_t *root = root_on(allocator);
-    Ledger ledger{source, allocator, root, allocator_bytes};
     std::mt19937 rng(12345);
     std::vector<mpool_t *> children;
     const size_t max_frees[] = {0, 1000, 65536, 100000, 300000, size_t{4} << 20};
@@ -273,17 +266,14 @@ TEST(ShortPathGuards, RandomLifecyclesKeepEveryBlockAccountedFor) {
             }
             marked = false;
         }
-        ledger.check(what, step);
+        check_ledger(what, step);
         if (step % 97 == 0) mpool_allocator_trim(allocator, SIZE_MAX); // validates the lists and the grant
     }
     std::vector<mpool_t *> top;
     for (mpool_t *c : children)
         if (mpool_parent(c) == root) top.push_back(c);
     for (mpool_t *c : top) mpool_destroy(c);
-    ledger.check("the end", -1);
-    mpool_destroy(root);
-    mpool_allocator_destroy(allocator);
-    EXPECT_EQ(source.live_blocks, 0u);
+    check_ledger("the end", -1);
 }
 
 // A queue of pools handed from one thread to another.
@@ -323,13 +313,9 @@ private:
 // same parent (the parent gets lanes: the own list's remaining children are
 // still destroyed on the short path, new ones go on lanes). Run it under
 // TSan. Afterwards every block is in a pool or idle.
-TEST(ShortPathGuards, OwnListChildrenDestroyedByAnotherThreadWhileLanesStart) {
+TEST_F(ShortPathGuards, OwnListChildrenDestroyedByAnotherThreadWhileLanesStart) {
     SKIP_UNDER_MEMCHECK();
-    TestSource source;
-    mpool_allocator_t *allocator = source.make_allocator();
-    size_t allocator_bytes = source.live_bytes;
-    mpool_t *parent = root_on(allocator);
-    Ledger ledger{source, allocator, parent, allocator_bytes};
+    mpool_t *parent = root;
     Handoff handoff;
     std::atomic<bool> lanes_go{false};
     constexpr int kRounds = 20000;
@@ -363,18 +349,12 @@ TEST(ShortPathGuards, OwnListChildrenDestroyedByAnotherThreadWhileLanesStart) {
     destroyer.join();
     laner.join();
     EXPECT_EQ(stats_of(parent).children, 0u);
-    ledger.check("the threads", 0);
-    mpool_destroy(parent);
-    mpool_allocator_destroy(allocator);
-    EXPECT_EQ(source.live_blocks, 0u);
+    check_ledger("the threads", 0);
 }
 
 // Guards the parent's teardown against a child destroyed on the short path
 // from one of its cleanups: the walk looks for the newest child afresh.
-TEST(ShortPathGuards, AChildDestroyedByACleanupOfItsParentsTeardownIsNotVisitedAgain) {
-    TestSource source;
-    mpool_allocator_t *allocator = source.make_allocator();
-    mpool_t *root = root_on(allocator);
+TEST_F(ShortPathGuards, AChildDestroyedByACleanupOfItsParentsTeardownIsNotVisitedAgain) {
     mpool_destroy(mpool_create(root)); // the list of the smallest blocks has one: the short path applies
     mpool_t *parent = mpool_create(root);
     mpool_destroy(mpool_create(parent));
@@ -401,18 +381,12 @@ TEST(ShortPathGuards, AChildDestroyedByACleanupOfItsParentsTeardownIsNotVisitedA
               0);
     mpool_destroy(parent);
     EXPECT_EQ(stats_of(root).children, 0u);
-    mpool_destroy(root);
-    mpool_allocator_destroy(allocator);
-    EXPECT_EQ(source.live_blocks, 0u);
 }
 
 // Guards marks: children made on the short path since a mark are destroyed
 // by the rewind, those from before stay, whichever path destroyed others
 // meanwhile.
-TEST(ShortPathGuards, RewindDestroysTheShortPathChildrenMadeSinceTheMark) {
-    TestSource source;
-    mpool_allocator_t *allocator = source.make_allocator();
-    mpool_t *root = root_on(allocator);
+TEST_F(ShortPathGuards, RewindDestroysTheShortPathChildrenMadeSinceTheMark) {
     for (int i = 0; i < 4; ++i) mpool_destroy(mpool_create(root));
     mpool_t *before = mpool_create(root);
     mpool_t *gone_before = mpool_create(root);
@@ -429,15 +403,12 @@ TEST(ShortPathGuards, RewindDestroysTheShortPathChildrenMadeSinceTheMark) {
     ASSERT_EQ(mpool_rewind(root, &mark), 0);
     EXPECT_EQ(stats_of(root).children, 1u);
     EXPECT_EQ(mpool_parent(before), root);
-    mpool_destroy(root);
-    mpool_allocator_destroy(allocator);
-    EXPECT_EQ(source.live_blocks, 0u);
 }
 
 // Guards reparenting in both directions: a short-path child moved under a
 // parent on another allocator, or onto a lane, is destroyed by the general
 // path (with the right lock); one moved back is destroyed on the short path.
-TEST(ShortPathGuards, ReparentedShortPathChildrenAreDestroyedCorrectly) {
+TEST(ShortPathReparent, ReparentedShortPathChildrenAreDestroyedCorrectly) {
     TestSource source_a, source_b;
     mpool_allocator_t *a = source_a.make_allocator();
     mpool_allocator_t *b = source_b.make_allocator();
@@ -476,13 +447,9 @@ TEST(ShortPathGuards, ReparentedShortPathChildrenAreDestroyedCorrectly) {
 // trims, changes max_free and switches decay on and off meanwhile. Each
 // trim runs allocator_validate_locked() in debug builds; at the end every
 // block is in a pool or idle, within max_free.
-TEST(ShortPathGuards, GrantStaysWithinMaxFreeWhileTrimMaxFreeAndDecayChange) {
+TEST_F(ShortPathGuards, GrantStaysWithinMaxFreeWhileTrimMaxFreeAndDecayChange) {
     SKIP_UNDER_MEMCHECK();
-    TestSource source;
-    mpool_allocator_t *allocator = source.make_allocator();
-    size_t allocator_bytes = source.live_bytes;
-    mpool_t *parent = root_on(allocator);
-    Ledger ledger{source, allocator, parent, allocator_bytes};
+    mpool_t *parent = root;
     std::atomic<bool> stop{false};
     std::atomic<size_t> operations{0};
     auto worker = [&](unsigned seed) {
@@ -532,11 +499,8 @@ TEST(ShortPathGuards, GrantStaysWithinMaxFreeWhileTrimMaxFreeAndDecayChange) {
     mpool_allocator_set_decay(allocator, 0);
     EXPECT_GE(operations.load(), 200000u);
     EXPECT_EQ(stats_of(parent).children, 0u);
-    ledger.check("the threads", 0);
+    check_ledger("the threads", 0);
     mpool_allocator_trim(allocator, SIZE_MAX);
-    mpool_destroy(parent);
-    mpool_allocator_destroy(allocator);
-    EXPECT_EQ(source.live_blocks, 0u);
 }
 
 } // namespace

@@ -7,6 +7,8 @@
 #include <mutex>
 #include <string_view>
 
+#include <gtest/gtest.h>
+
 #include "mpool/mpool.h"
 
 class TestSource {
@@ -58,6 +60,28 @@ inline mpool_t *root_on(mpool_allocator_t *allocator) {
     options.allocator = allocator;
     return mpool_create_ex(nullptr, &options);
 }
+
+// A test with a root pool on an allocator over a TestSource. At its end the
+// root and the allocator are destroyed and no block of the source may be
+// left live, so a test that leaks fails.
+class CountedRootTest : public ::testing::Test {
+protected:
+    TestSource source;
+    mpool_allocator_t *allocator = nullptr;
+    size_t allocator_bytes = 0; // what the allocator's own record took from the source
+    mpool_t *root = nullptr;
+    void SetUp() override {
+        allocator = source.make_allocator();
+        allocator_bytes = source.live_bytes;
+        root = root_on(allocator);
+        ASSERT_NE(root, nullptr);
+    }
+    void TearDown() override {
+        mpool_destroy(root);
+        mpool_allocator_destroy(allocator);
+        EXPECT_EQ(source.live_blocks, 0u);
+    }
+};
 
 // Tests of the exact layout (addresses, block counts, in-place growth) do
 // not hold when the library lays allocations out for a checker (ASan,
