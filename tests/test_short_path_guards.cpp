@@ -60,10 +60,10 @@ mpool_t *debug_pool(mpool_t *parent, mpool_allocator_t *allocator, const char *t
 
 // Guards debug mode's "use of a destroyed pool is reported, reading nothing
 // of the pool" (checks.hpp: check_not_destroyed). mpool_destroy() first asks
-// destroy_on_short_path(), which reads pool->parent, flags, state... before
-// it looks at g_quarantined; the general path's teardown() checked first.
-// With the pool's memory unmapped, the short path faults (SIGSEGV) instead
-// of the message.
+// destroy_on_short_path(), which until fc0f682 read pool->parent, flags,
+// state... before it looked at g_quarantined; the general path's teardown()
+// checks first. With the pool's memory unmapped, that read faulted
+// (SIGSEGV) instead of giving the message.
 TEST(ShortPathGuardsDeathTest, DestroyOfADestroyedDebugPoolIsReportedBeforeItsMemoryIsRead) {
     SKIP_UNDER_MEMCHECK();
     EXPECT_DEATH(
@@ -77,7 +77,7 @@ TEST(ShortPathGuardsDeathTest, DestroyOfADestroyedDebugPoolIsReportedBeforeItsMe
 }
 
 // The same for mpool_create() under a destroyed debug pool:
-// create_on_short_path() reads parent->flags, limiter and lanes first.
+// create_on_short_path() read parent->flags, limiter and lanes first.
 TEST(ShortPathGuardsDeathTest, CreateUnderADestroyedDebugPoolIsReportedBeforeItsMemoryIsRead) {
     SKIP_UNDER_MEMCHECK();
     EXPECT_DEATH(
