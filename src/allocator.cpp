@@ -17,8 +17,10 @@
 // - decay: a block idle for longer than decay_ms goes back to the source.
 //   Each block in the lists carries the time it went idle in its own
 //   (unused) payload; the slow paths (take, give, trim) look at the clock
-//   and, at most every decay/2 ms, drain the caches into the lists (their
-//   blocks start ageing there) and release the old blocks.
+//   and, at most every decay/2 ms, drain the caches into the lists and
+//   release the old blocks. A cache stamps its blocks as they come in, as
+//   the lists do, so a block's idle time runs from when it was last given
+//   back, wherever it sits.
 // - trim: drains the caches, then gives back the largest blocks first.
 #include "allocator.hpp"
 
@@ -98,21 +100,31 @@ void return_all_list_grant_locked(mpool_allocator *a) {
     a->list_grant = a->list_bytes;
 }
 
-// Puts a chain of blocks in the lists, each idle since `now`, while
-// max_free allows; gives the rest to the source. No sweep.
-inline void keep_locked(mpool_allocator *a, mpool__block *chain, uint64_t now) {
+// Puts one block in its list when the lists' grant can take it (false:
+// the caller gives it to the source). Its idle time is the caller's to set.
+bool keep_one_locked(mpool_allocator *a, mpool__block *b) {
+    if (!grow_list_grant_locked(a, b->size)) return false;
+    mpool__block **list = free_list_for(a, b->size);
+    b->next = *list;
+    *list = b;
+    a->list_bytes += b->size;
+    return true;
+}
+
+// What a block's idle time becomes as it enters the lists: `now`, or the
+// time it already carries (it went idle in a cache that was ageing).
+enum class idle_time { now, carried };
+
+// Puts a chain of blocks in the lists while max_free allows; gives the rest
+// to the source. No sweep.
+void keep_locked(mpool_allocator *a, mpool__block *chain, uint64_t now, idle_time time = idle_time::now) {
     while (chain) {
         mpool__block *b = chain;
         chain = b->next;
-        if (grow_list_grant_locked(a, b->size)) {
-            mpool__block **list = free_list_for(a, b->size);
-            b->next = *list;
-            *list = b;
-            a->list_bytes += b->size;
-            if (a->decay_ms) idle_since(b) = now;
-        } else {
+        if (!keep_one_locked(a, b))
             source_free(a, b);
-        }
+        else if (a->decay_ms && time == idle_time::now)
+            idle_since(b) = now;
     }
 }
 
@@ -126,10 +138,13 @@ void release_block_locked(mpool_allocator *a, mpool__block **link) {
 }
 
 // Moves one cache's blocks into the lists and returns its grant. Allocator
-// lock held; takes the cache's lock.
+// lock held; takes the cache's lock. Blocks keep the time they went idle in
+// the cache (when it was ageing: decay was on as they came in); the cache
+// ages from now on exactly when decay is on.
 void drain_cache_locked(mpool_allocator *a, mpool__block_cache *cache) {
     mpool__block *chain = nullptr;
     size_t grant;
+    bool aged;
     {
         std::lock_guard guard(cache->lock);
         for (mpool__block *&list : cache->lists) {
@@ -138,9 +153,11 @@ void drain_cache_locked(mpool_allocator *a, mpool__block_cache *cache) {
         }
         grant = cache->grant;
         cache->bytes = cache->grant = 0;
+        aged = cache->ageing;
+        cache->ageing = a->decay_ms != 0;
     }
     unreserve(a, grant);
-    keep_locked(a, chain, a->decay_ms && chain ? now_ms(a) : 0); // they start ageing now; no sweep from here
+    keep_locked(a, chain, a->decay_ms && chain && !aged ? now_ms(a) : 0, aged ? idle_time::carried : idle_time::now);
 }
 
 void drain_caches_locked(mpool_allocator *a) {
@@ -150,7 +167,7 @@ void drain_caches_locked(mpool_allocator *a) {
 // Gives back the blocks idle for decay_ms or longer. Returns the bytes.
 size_t release_old_locked(mpool_allocator *a, uint64_t now) {
     a->last_sweep_ms = now;
-    drain_caches_locked(a); // their blocks start ageing now
+    drain_caches_locked(a); // their blocks keep the time they went idle
     size_t released = 0;
     auto sweep = [&](mpool__block **list) {
         for (mpool__block **link = list; *link;) {
@@ -253,6 +270,7 @@ void allocator_give(mpool_allocator *a, mpool__block *chain) {
 
 void allocator_attach_cache(mpool_allocator *a, mpool__block_cache *cache) {
     std::lock_guard guard(a->lock);
+    cache->ageing = a->decay_ms != 0;
     cache->next_attached = a->caches;
     a->caches = cache;
 }
@@ -285,6 +303,7 @@ mpool__block *cache_take_locked(mpool__block_cache *cache, size_t size) {
 
 mpool__block *cache_keep_locked(mpool_allocator *a, mpool__block_cache *cache, mpool__block *chain) {
     mpool__block *rest = nullptr;
+    uint64_t now = 0; // read once, at the first block kept, when the cache is ageing
     while (mpool__block *b = chain) {
         chain = b->next;
         bool keep = is_class_size(b->size) && cache->bytes + b->size <= kCacheBytes;
@@ -309,6 +328,10 @@ mpool__block *cache_keep_locked(mpool_allocator *a, mpool__block_cache *cache, m
         if (keep) {
             push_block(&cache->lists[class_index(b->size)], b);
             cache->bytes += b->size;
+            if (cache->ageing) {
+                if (!now) now = now_ms(a);
+                idle_since(b) = now;
+            }
         } else {
             push_block(&rest, b);
         }
@@ -391,6 +414,7 @@ void mpool_allocator_set_decay(mpool_allocator_t *a, uint64_t milliseconds) {
     }
     a->decay_ms = milliseconds;
     a->last_sweep_ms = now;
+    drain_caches_locked(a); // the caches' blocks enter the lists idle since now, and the caches age as decay says
 }
 
 void mpool_allocator_set_clock(mpool_allocator_t *a, mpool_clock_fn clock, void *ctx) {

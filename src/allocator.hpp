@@ -29,6 +29,7 @@ struct mpool__block_cache {
     mpool::detail::SpinLock lock;                              // guards the fields below (and a lane's children, lanes.hpp)
     size_t bytes = 0;                                          // sizes of the blocks in `lists` added up; bytes <= grant
     size_t grant = 0;                                          // idle bytes the allocator lets this cache hold (counted in its `reserved`)
+    bool ageing = false;                                       // the allocator's decay is on: each block kept carries its idle time, as in the lists
     mpool__block *lists[mpool::detail::kClassCount] = {};      // one LIFO list per ordinary size
     mpool__block_cache *next_attached = nullptr;               // in the allocator's `caches`; guarded by the allocator's lock
 };

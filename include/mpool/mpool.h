@@ -718,7 +718,9 @@ MPOOL_API size_t mpool_allocator_trim(mpool_allocator_t *allocator, size_t keep_
 MPOOL_API size_t mpool_allocator_idle_bytes(const mpool_allocator_t *allocator);
 
 /* Gives back to the source the blocks that have been idle for `milliseconds`
- * or longer (0, the default: never). There is no timer: the allocator looks
+ * or longer (0, the default: never). A block's idle time runs from when it
+ * was last given back, whether it sits in the allocator's lists or in a
+ * thread's cache. There is no timer: the allocator looks
  * at the clock on its slow paths (when a pool takes or gives back a block,
  * and at most every milliseconds/2 sweeps for old blocks) and on
  * mpool_allocator_trim(), which always sweeps. The allocation fast path never
@@ -729,7 +731,10 @@ MPOOL_API void mpool_allocator_set_decay(mpool_allocator_t *allocator, uint64_t 
 typedef uint64_t (*mpool_clock_fn)(void *ctx);
 
 /* Replaces the allocator's clock (NULL: CLOCK_MONOTONIC), for tests and for
- * programs that keep their own time. Called with the allocator's lock held. */
+ * programs that keep their own time. Called with the allocator's lock held,
+ * or with a thread's block cache locked when that thread gives a block to
+ * its cache (so from any thread that uses the allocator): it must be
+ * thread-safe and must not call mpool. */
 MPOOL_API void mpool_allocator_set_clock(mpool_allocator_t *allocator, mpool_clock_fn clock, void *ctx);
 
 /* ---------------------------------------------------------------- hooks for mpool.hpp */
