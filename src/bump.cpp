@@ -132,7 +132,10 @@ int mpool__give_back(mpool_t *pool, void *ptr, size_t size) {
     bool entered = is_debug(pool) && check_enter(pool);
     mpool__region *r = &pool->region;
     char *p = static_cast<char *>(ptr);
-    bool given = region_give_back_last(r, p, rounded);
+    // In a checked pool with a mark, the cursor stays: bytes handed out again
+    // could lie before the mark's place, where a rewind, which makes what
+    // lies after the mark inaccessible, does not reach.
+    bool given = r->checked && pool->marked ? region_is_last(r, p, rounded) : region_give_back_last(r, p, rounded);
     if (given) {
         r->cursor.requested -= size;
         if (r->checked) check_on_given_back(pool, p, size);

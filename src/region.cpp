@@ -140,13 +140,16 @@ bool region_resize_last(mpool__region *r, char *p, size_t old_rounded, size_t ne
     return true;
 }
 
-bool region_give_back_last(mpool__region *r, char *p, size_t rounded) {
+bool region_is_last(const mpool__region *r, const char *p, size_t rounded) {
     // Compared as integers: p may lie in any block, or in none.
     uintptr_t start = reinterpret_cast<uintptr_t>(p);
     uintptr_t span = rounded + (r->checked ? kRedzone : 0);
-    if (!r->current || start < reinterpret_cast<uintptr_t>(block_payload(r->current)) ||
-        start + span != reinterpret_cast<uintptr_t>(r->cursor.ptr))
-        return false;
+    return r->current && start >= reinterpret_cast<uintptr_t>(block_payload(r->current)) &&
+           start + span == reinterpret_cast<uintptr_t>(r->cursor.ptr);
+}
+
+bool region_give_back_last(mpool__region *r, char *p, size_t rounded) {
+    if (!region_is_last(r, p, rounded)) return false;
     r->cursor.ptr = p;
     set_window(r);
     return true;

@@ -134,6 +134,9 @@ bool region_resize_last(mpool__region *r, char *p, size_t old_rounded, size_t ne
 // cursor.requested are the caller's to adjust.
 bool region_give_back_last(mpool__region *r, char *p, size_t rounded);
 
+// True when region_give_back_last() would move the cursor back to `p`.
+bool region_is_last(const mpool__region *r, const char *p, size_t rounded);
+
 // The large block that holds `p`, unlinked, when it is one of the `newest`
 // large blocks; else NULL.
 mpool__block *region_unlink_large(mpool__region *r, const void *p, size_t newest);

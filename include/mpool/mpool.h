@@ -313,7 +313,12 @@ MPOOL_API void *mpool_calloc(mpool_t *pool, size_t count, size_t size);
  * realloc is for memory of the default alignment: a larger alignment from
  * mpool_alloc_aligned() is not kept by a move (allocate anew instead).
  * `ptr` NULL acts as mpool_alloc(pool, new_size). On failure returns NULL
- * and `ptr` is unchanged and still valid. `ptr` must come from this pool. */
+ * and `ptr` is unchanged and still valid. `ptr` must come from this pool.
+ * In a checked pool (AddressSanitizer, memcheck, debug mode: see "Finding
+ * memory bugs") growing always moves, the most recent allocation too, and
+ * the old bytes become inaccessible: a stale pointer kept across the grow
+ * is then caught, where an in-place grow would hide it. Shrinking stays in
+ * place there too. */
 MPOOL_API void *mpool_realloc(mpool_t *pool, void *ptr, size_t old_size, size_t new_size);
 
 /* Copies `size` bytes of `src` into the pool. `src` NULL: NULL (EINVAL).
@@ -650,7 +655,10 @@ MPOOL_API int mpool_reparent(mpool_t *pool, mpool_t *new_parent);
  *
  * In each of these modes every allocation takes the out-of-line path (the
  * inline fast path finds no room), and takes 16 bytes more than usual (32
- * in debug mode), so statistics differ from a normal run. A release build
+ * in debug mode), so statistics differ from a normal run. mpool_realloc()
+ * that grows always moves (so a stale pointer to the old place is caught),
+ * and memory given back (mpool::Allocator, the pmr resource) is not handed
+ * out again while the pool has a mark. A release build
  * with none of them on pays nothing. */
 
 /* Which of the checkers above the library serves in this process: a mask
@@ -760,7 +768,10 @@ MPOOL_API void *mpool__resource(mpool_t *pool);
  * returns 0: always for an earlier allocation, a large one (over
  * MPOOL_LARGE_THRESHOLD) and in a MPOOL_CONCURRENT pool; sometimes for one
  * that began a new block. In a checked pool (see "Finding memory bugs") the
- * bytes become inaccessible again and debug mode forgets the allocation.
+ * bytes become inaccessible again and debug mode forgets the allocation;
+ * when such a pool has a mark (taken since its last clear), the bytes are
+ * not handed out again (bytes_allocated drops all the same), so that a
+ * rewind leaves everything allocated since the mark inaccessible.
  * pool or ptr NULL: 0. */
 MPOOL_API int mpool__give_back(mpool_t *pool, void *ptr, size_t size);
 
