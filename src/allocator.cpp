@@ -7,6 +7,10 @@
 // never larger than the caller can take: a limit may leave no room for
 // more); the list stays short because max_free bounds it.
 //
+// A block is taken from the thread's own cache (lanes), else from the
+// lists, else from another thread's cache, and only then from the source:
+// so idle memory does not multiply with the threads that serve a pool.
+//
 // Bounds on idle memory, none of them on a timer:
 // - max_free: `reserved` counts what the lists and the caches were
 //   granted; a block that would take it past max_free goes back to the
@@ -190,6 +194,21 @@ void sweep_old_locked(mpool_allocator *a, uint64_t now) {
     if (a->decay_ms != 0 && now - a->last_sweep_ms >= a->decay_ms / 2) release_old_locked(a, now);
 }
 
+// An idle ordinary block of exactly `size` from any thread's cache, or
+// NULL: the lists had none, and a block idle in the cache of a thread that
+// is not asking is taken before a new one is (a pool served by many threads
+// in turn, as a connection's pool in a server, would otherwise hold one
+// cache's worth per thread). The cache keeps its grant. Allocator lock held;
+// takes each cache's lock in turn, as the lock order allows.
+mpool__block *take_from_caches_locked(mpool_allocator *a, size_t size) {
+    if (!is_class_size(size)) return nullptr;
+    for (mpool__block_cache *c = a->caches; c; c = c->next_attached) {
+        std::lock_guard guard(c->lock);
+        if (mpool__block *b = cache_take_locked(c, size)) return b;
+    }
+    return nullptr;
+}
+
 // The link to the largest idle block in the lists, or NULL when they are empty.
 mpool__block **largest_idle_locked(mpool_allocator *a) {
     mpool__block **best = nullptr;
@@ -245,6 +264,7 @@ mpool__block *allocator_take_locked(mpool_allocator *a, size_t size, size_t most
         if (a->list_grant - a->list_bytes > kListSlack) allocator_return_grant_locked(a);
         return b;
     }
+    if ((b = take_from_caches_locked(a, size))) return b;
     b = static_cast<mpool__block *>(a->source.alloc(a->source.ctx, size));
     if (b) b->size = size;
     return b;

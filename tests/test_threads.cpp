@@ -4,7 +4,9 @@
 
 #include <atomic>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -190,6 +192,47 @@ TEST(Threads, ExitedThreadsCachedBlocksGoBackToTheAllocator) {
     }).join();
     EXPECT_GT(mpool_allocator_idle_bytes(allocator), idle_before);
     mpool_destroy(parent);
+    mpool_allocator_destroy(allocator);
+    EXPECT_EQ(source.live_blocks, 0u);
+}
+
+// One request on a child of `parent`: about 40 KB in 1000-byte pieces, so
+// that the child takes blocks beyond its home block.
+void serve_request(mpool_t *parent) {
+    mpool_t *request = mpool_create(parent);
+    for (int i = 0; i < 40; ++i) std::memset(mpool_alloc(request, 1000), 5, 1000);
+    mpool_destroy(request);
+}
+
+// A pool served by many threads in turn (a server's connection pool) holds
+// what it holds when one thread serves it: a thread's request takes the
+// blocks idle in other threads' caches before new ones. Every thread stays
+// alive (its cache is not drained by its exit) and only one serves at once.
+TEST(Threads, PoolServedByThreadsInTurnReusesBlocksIdleInOtherThreadsCaches) {
+    constexpr int kServers = 8;
+    constexpr size_t kLaneBlock = 512; // each thread's lane takes one block of its own
+    TestSource source;
+    mpool_allocator_t *allocator = source.make_allocator();
+    mpool_t *connection = root_on(allocator);
+    serve_request(connection); // this thread's children are on the own list
+    std::mutex lock;
+    std::condition_variable turn_changed;
+    int turn = 0;
+    size_t after_first = 0;
+    std::vector<std::thread> servers;
+    for (int id = 0; id < kServers; ++id)
+        servers.emplace_back([&, id] {
+            std::unique_lock guard(lock);
+            turn_changed.wait(guard, [&] { return turn == id; });
+            for (int r = 0; r < 3; ++r) serve_request(connection);
+            if (id == 0) after_first = source.live_bytes;
+            ++turn;
+            turn_changed.notify_all();
+            turn_changed.wait(guard, [&] { return turn == kServers; }); // alive until every thread has served
+        });
+    for (std::thread &t : servers) t.join();
+    EXPECT_LE(source.live_bytes, after_first + (kServers - 1) * kLaneBlock);
+    mpool_destroy(connection);
     mpool_allocator_destroy(allocator);
     EXPECT_EQ(source.live_blocks, 0u);
 }
