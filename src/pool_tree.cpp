@@ -495,6 +495,8 @@ mpool_t *mpool_parent(const mpool_t *pool) {
 }
 
 int mpool_is_ancestor(const mpool_t *ancestor, const mpool_t *pool) {
+    check_not_destroyed(ancestor, "mpool_is_ancestor");
+    check_not_destroyed(pool, "mpool_is_ancestor");
     if (!ancestor) return 0;
     for (const mpool_t *p = pool; p; p = p->parent)
         if (p == ancestor) return 1;
