@@ -153,6 +153,13 @@ void name_of(const mpool_t *pool, const char *tag, char *out, size_t size) {
     fatal(message);
 }
 
+// The states of a pool that is still there: live, or torn down by a
+// clear or destroy that is running (mpool_check may be called from one of
+// its cleanups). Anything else is a pool already freed, or damage.
+bool is_in_use(pool_state state) {
+    return state == pool_state::live || state == pool_state::clearing || state == pool_state::destroying;
+}
+
 size_t rounded_size(size_t size) { return align_up_const(size ? size : 1, kAlign); }
 
 // The canary bytes after an allocation: [data + size, data + rounded + kRedzone).
@@ -484,8 +491,10 @@ int check_subtree(const mpool_t *top) {
         const mpool__region *r = &pool->region;
         const char *problem = nullptr;
         size_t size = 0, offset = 0;
-        if (pool->state != pool_state::live)
-            problem = "is being cleared or destroyed";
+        // A cleanup may check a pool whose teardown (or an ancestor's) is
+        // running: what is left of it is checked like a live pool's.
+        if (!is_in_use(pool->state))
+            problem = "has a damaged state (or was destroyed)";
         else if (r->current && (r->cursor.ptr > r->cursor.end || r->cursor.end > block_end(r->current) ||
                                 r->cursor.ptr < block_payload(r->current)))
             problem = "has a cursor outside its current block";

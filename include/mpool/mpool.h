@@ -664,7 +664,10 @@ MPOOL_API unsigned mpool_check_modes(void);
 /* Checks the pool and its descendants: their structure, and in debug mode
  * every allocation's canary. Returns 0 when all is intact; otherwise prints
  * what is wrong to stderr ("mpool: ...") and returns EFAULT. EINVAL for pool
- * NULL. Usable in any mode; the subtree must not change meanwhile. */
+ * NULL. Usable in any mode; the subtree must not change meanwhile. It may
+ * be called from a cleanup while the pool or an ancestor is being cleared
+ * or destroyed: it then checks what is still there (the pools not yet
+ * freed, the allocations not yet taken back) as it would a live pool's. */
 MPOOL_API int mpool_check(const mpool_t *pool);
 
 /* ---------------------------------------------------------------- allocators */

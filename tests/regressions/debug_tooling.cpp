@@ -4,6 +4,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include <unistd.h>
+
 #include "mpool/mpool.hpp"
 #include "test_support.hpp"
 
@@ -63,6 +65,79 @@ TEST(DebugToolingDeathTest, IsAncestorOnADestroyedDebugPoolIsReported) {
             mpool_is_ancestor(child, root);
         },
         "mpool: mpool_is_ancestor on pool \"gone\", which was destroyed|AddressSanitizer|Invalid read");
+}
+
+// What mpool_check returned in a cleanup (-1: the cleanup did not run).
+int g_check_in_cleanup = -1;
+void check_the_pool(void *pool) { g_check_in_cleanup = mpool_check(static_cast<mpool_t *>(pool)); }
+
+// A root, a child and a grandchild, each holding an allocation; in debug
+// mode when `flags` says so.
+struct Tree {
+    mpool_t *root, *child, *grandchild;
+};
+Tree tree_with_allocations(unsigned flags) {
+    mpool_options_t options{};
+    options.flags = flags;
+    Tree t;
+    t.root = mpool_create_ex(nullptr, &options);
+    t.child = mpool_create(t.root);
+    t.grandchild = mpool_create(t.child);
+    for (mpool_t *pool : {t.root, t.child, t.grandchild}) std::memset(mpool_alloc(pool, 24), 1, 24);
+    return t;
+}
+
+// Issue 16.9: mpool_check from a cleanup during its pool's destroy returned EFAULT ("is being cleared or destroyed") on an intact pool.
+TEST(DebugTooling, CheckFromACleanupDuringItsPoolsDestroyFindsAnIntactPool) {
+    for (unsigned flags : {0u, unsigned{MPOOL_DEBUG}}) {
+        Tree t = tree_with_allocations(flags);
+        g_check_in_cleanup = -1;
+        ASSERT_EQ(mpool_cleanup_register(t.child, t.child, check_the_pool), 0);
+        mpool_destroy(t.child);
+        EXPECT_EQ(g_check_in_cleanup, 0) << "flags " << flags;
+        mpool_t *child = mpool_create(t.root);
+        std::memset(mpool_alloc(child, 100), 2, 100);
+        g_check_in_cleanup = -1;
+        ASSERT_EQ(mpool_pre_cleanup_register(t.root, t.root, check_the_pool), 0); // runs before the children go
+        mpool_destroy(t.root);
+        EXPECT_EQ(g_check_in_cleanup, 0) << "flags " << flags;
+    }
+}
+
+// Issue 16.9: the same from a cleanup of a child during its parent's clear, checking the child, then the parent.
+TEST(DebugTooling, CheckFromACleanupDuringTheParentsClearFindsIntactPools) {
+    for (unsigned flags : {0u, unsigned{MPOOL_DEBUG}}) {
+        Tree t = tree_with_allocations(flags);
+        g_check_in_cleanup = -1;
+        ASSERT_EQ(mpool_cleanup_register(t.grandchild, t.grandchild, check_the_pool), 0);
+        mpool_clear(t.child);
+        EXPECT_EQ(g_check_in_cleanup, 0) << "flags " << flags << ", the child's child";
+        mpool_t *child = mpool_create(t.child);
+        g_check_in_cleanup = -1;
+        ASSERT_EQ(mpool_cleanup_register(child, t.root, check_the_pool), 0);
+        mpool_clear(t.root);
+        EXPECT_EQ(g_check_in_cleanup, 0) << "flags " << flags << ", the root (its child and grandchild left)";
+        EXPECT_EQ(mpool_check(t.root), 0);
+        mpool_destroy(t.root);
+    }
+}
+
+// Issue 16.9: a check during a teardown still finds real damage (here a write past an allocation of a debug pool).
+TEST(DebugToolingDeathTest, CheckFromACleanupDuringADestroyStillFindsAWritePastTheEnd) {
+    if (mpool_check_modes() & (MPOOL_CHECK_ASAN | MPOOL_CHECK_VALGRIND))
+        GTEST_SKIP() << "writes past an allocation on purpose";
+    EXPECT_EXIT(
+        {
+            mpool_t *child = mpool_create(tree_with_allocations(MPOOL_DEBUG).root);
+            mpool_set_tag(child, "d");
+            char *volatile p = static_cast<char *>(mpool_alloc(child, 24));
+            p[24] = 'x';
+            ASSERT_EQ(mpool_cleanup_register(child, child,
+                                             [](void *pool) { _exit(mpool_check(static_cast<mpool_t *>(pool))); }),
+                      0);
+            mpool_destroy(child);
+        },
+        ::testing::ExitedWithCode(EFAULT), "mpool: write past the end of a 24-byte allocation in pool \"d\" \\(offset 24\\)");
 }
 
 } // namespace
