@@ -69,11 +69,22 @@ struct destroyed_pool {
 // The quarantine: the addresses of the last kQuarantine debug pools
 // destroyed, so that a call on one of them is recognised. It holds no
 // memory of theirs: a new pool at the same address leaves it. Writers take
-// the lock; a check scans without it and takes it only on a hit.
+// the lock and keep g_quarantine_filter (checks.hpp) in step; a check
+// whose filter counter is not 0 scans without the lock and takes it only on
+// a hit.
 constexpr size_t kQuarantine = 1024;
 std::mutex g_quarantine_lock;
 destroyed_pool g_quarantine[kQuarantine];
 size_t g_quarantine_next = 0;
+static_assert(kQuarantine <= UINT16_MAX, "a filter counter holds every entry of the quarantine");
+
+// The entry's address, and the filter's count of it; lock held.
+void quarantine_set_locked(destroyed_pool &entry, const mpool_t *pool) {
+    if (const mpool_t *old = entry.pool.load(std::memory_order_relaxed))
+        g_quarantine_filter[quarantine_filter_slot(old)].fetch_sub(1, std::memory_order_relaxed);
+    if (pool) g_quarantine_filter[quarantine_filter_slot(pool)].fetch_add(1, std::memory_order_relaxed);
+    entry.pool.store(pool, std::memory_order_relaxed);
+}
 
 #ifdef MPOOL_HAVE_VALGRIND
 // Memcheck keeps a chunk for each allocation (VALGRIND_MEMPOOL_ALLOC) and
@@ -229,6 +240,7 @@ void stop_on_overrun(const mpool_t *pool) {
 } // namespace
 
 std::atomic<size_t> g_quarantined{0}; // entries in use; 0: nothing to look for
+std::atomic<uint16_t> g_quarantine_filter[size_t{1} << kQuarantineFilterBits];
 
 const check_settings &checks() {
     static const check_settings settings = read_settings();
@@ -389,10 +401,10 @@ void check_pool_made(mpool_t *pool) {
 #ifdef MPOOL_HAVE_VALGRIND
     if (checks().valgrind) VALGRIND_CREATE_MEMPOOL(pool, 0, 0);
 #endif
-    if (g_quarantined.load(std::memory_order_relaxed) == 0) return;
+    if (!may_be_quarantined(pool)) return;
     std::lock_guard guard(g_quarantine_lock);
     for (destroyed_pool &entry : g_quarantine) // a new pool, debug or not, lives at that address now
-        if (entry.pool.load(std::memory_order_relaxed) == pool) entry.pool.store(nullptr, std::memory_order_relaxed);
+        if (entry.pool.load(std::memory_order_relaxed) == pool) quarantine_set_locked(entry, nullptr);
 }
 
 void check_pool_reset(mpool_t *pool) {
@@ -418,7 +430,7 @@ void check_pool_freed(mpool_t *pool) {
         std::lock_guard guard(g_quarantine_lock);
         destroyed_pool &entry = g_quarantine[g_quarantine_next];
         g_quarantine_next = (g_quarantine_next + 1) % kQuarantine;
-        entry.pool.store(pool, std::memory_order_relaxed);
+        quarantine_set_locked(entry, pool);
         std::snprintf(entry.tag, sizeof entry.tag, "%s", pool->tag ? pool->tag : "");
         if (g_quarantined.load(std::memory_order_relaxed) < kQuarantine)
             g_quarantined.fetch_add(1, std::memory_order_relaxed);

@@ -6,6 +6,9 @@
 
 #include <unistd.h>
 
+#include <vector>
+
+#include "../../src/checks.hpp" // may_be_quarantined(): nothing public tells a short path from the general one
 #include "mpool/mpool.hpp"
 #include "test_support.hpp"
 
@@ -138,6 +141,40 @@ TEST(DebugToolingDeathTest, CheckFromACleanupDuringADestroyStillFindsAWritePastT
             mpool_destroy(child);
         },
         ::testing::ExitedWithCode(EFAULT), "mpool: write past the end of a 24-byte allocation in pool \"d\" \\(offset 24\\)");
+}
+
+// Issue 16.5: once any debug pool was destroyed, every pool of the process could be a destroyed one: the short paths were off, each slow path scanned the quarantine and each create took its lock.
+TEST(DebugTooling, ADestroyedDebugSubtreeLeavesThePoolsOfAnotherTreeOutOfTheQuarantine) {
+    using mpool::detail::may_be_quarantined;
+    using mpool::detail::quarantine_filter_slot;
+    mpool_t *root = mpool_create(nullptr);
+    // Children at addresses that nothing in the quarantine shares now (the
+    // tests before this one may have put debug pools there).
+    std::vector<mpool_t *> watched;
+    for (int i = 0; i < 64 && watched.size() < 8; ++i) {
+        mpool_t *child = mpool_create(root);
+        if (!may_be_quarantined(child)) watched.push_back(child);
+    }
+    ASSERT_EQ(watched.size(), 8u) << "a pool of a tree with no debug pool is taken for a destroyed debug pool";
+    mpool_t *other = mpool_create(nullptr);
+    mpool_t *debug = debug_pool(other, nullptr, "debug");
+    mpool_t *debug_child = mpool_create(debug);
+    mpool_destroy(debug);
+    EXPECT_TRUE(may_be_quarantined(debug));
+    EXPECT_TRUE(may_be_quarantined(debug_child));
+    for (mpool_t *child : watched) {
+        size_t slot = quarantine_filter_slot(child);
+        if (slot == quarantine_filter_slot(debug) || slot == quarantine_filter_slot(debug_child))
+            continue; // shares a filter counter with the new entries: a scan, which finds nothing, is its due
+        EXPECT_FALSE(may_be_quarantined(child));
+        mpool_destroy(child);
+        mpool_t *again = mpool_create(root);
+        EXPECT_EQ(again, child) << "the block just given back is taken again";
+        EXPECT_FALSE(may_be_quarantined(again));
+        EXPECT_EQ(mpool_check(again), 0);
+    }
+    mpool_destroy(other);
+    mpool_destroy(root);
 }
 
 } // namespace
