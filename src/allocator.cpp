@@ -82,7 +82,7 @@ constexpr size_t kStampPastCursor = sizeof(mpool__cursor);
 static_assert(kStampPastCursor % alignof(uint64_t) == 0, "the idle time is aligned");
 
 uint64_t &idle_since(mpool__block *b) {
-    bool room_past_cursor = b->size >= kBlockHeader + kStampPastCursor + sizeof(uint64_t); // any block a pool fits in has
+    bool room_past_cursor = b->size >= kBlockHeader + kStampPastCursor + sizeof(uint64_t); // every pool's home block has
     char *stamp = block_payload(b) + (room_past_cursor ? kStampPastCursor : 0);
     mem_defined(stamp, sizeof(uint64_t));
     return *reinterpret_cast<uint64_t *>(stamp);

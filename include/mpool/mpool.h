@@ -652,7 +652,8 @@ MPOOL_API int mpool_reparent(mpool_t *pool, mpool_t *new_parent);
  * inline fast path finds no room), and takes 16 bytes more than usual (32
  * in debug mode), so statistics differ from a normal run. A release build
  * with none of them on pays nothing, and the MPOOL_DEBUG flag of one subtree
- * costs the pools outside it nothing measurable, even once it is destroyed. */
+ * costs the pools outside it a few instructions per call once a pool of it
+ * was destroyed. */
 
 /* Which of the checkers above the library serves in this process: a mask
  * of these (0: none). Decided once; the MPOOL_DEBUG flag of one subtree is
