@@ -20,11 +20,11 @@
 //   back what they hold unused beyond kListSlack, and all of it on a trim.
 // - decay: a block idle for longer than decay_ms goes back to the source.
 //   Each block in the lists carries the time it went idle in its own
-//   (unused) payload; the slow paths (take, give, trim) look at the clock
-//   and, at most every decay/2 ms, drain the caches into the lists and
-//   release the old blocks. A cache stamps its blocks as they come in, as
-//   the lists do, so a block's idle time runs from when it was last given
-//   back, wherever it sits.
+//   (unused) payload, past the bytes a pool's cursor took (idle_since());
+//   the slow paths (take, give, trim) look at the clock and, at most every
+//   decay/2 ms, drain the caches into the lists and release the old blocks.
+//   A cache stamps its blocks as they come in, as the lists do, so a
+//   block's idle time runs from when it was last given back, wherever it sits.
 // - trim: drains the caches, then gives back the largest blocks first.
 #include "allocator.hpp"
 
@@ -76,10 +76,21 @@ uint64_t now_ms(const mpool_allocator *a) {
 }
 
 // When an idle block went idle: kept in its payload, which nobody uses then
-// (and which the checkers are told the allocator may use).
+// (and which the checkers are told the allocator may use), past the bytes
+// where a pool's header starts with its cursor: the cursor of a debug pool
+// destroyed in the block stays filled with kFreedByte and shows no room, so
+// that mpool_alloc() on that pool still reaches the slow path and its
+// quarantine check (checks.hpp) instead of handing out the time stamp. A
+// block too small to have held a pool's header (one cut to a limit for a
+// small request) keeps it at the start.
+constexpr size_t kStampPastCursor = sizeof(mpool__cursor);
+static_assert(kStampPastCursor % alignof(uint64_t) == 0, "the idle time is aligned");
+
 uint64_t &idle_since(mpool__block *b) {
-    mem_defined(block_payload(b), sizeof(uint64_t));
-    return *reinterpret_cast<uint64_t *>(block_payload(b));
+    bool room_past_cursor = b->size >= kBlockHeader + kStampPastCursor + sizeof(uint64_t); // every pool's home block has
+    char *stamp = block_payload(b) + (room_past_cursor ? kStampPastCursor : 0);
+    mem_defined(stamp, sizeof(uint64_t));
+    return *reinterpret_cast<uint64_t *>(stamp);
 }
 
 // Makes room for `size` more bytes in the lists' grant: a step more than

@@ -42,11 +42,11 @@ extern "C" {
 
 void *mpool__alloc_slow(mpool_t *pool, size_t size) {
     if (!pool) return fail_invalid();
-    // The common cases first, cheaply (no debug pool was ever destroyed, so
-    // the pool's header may be read): a concurrent pool's thread lane, and
-    // a plain pool whose window moves on.
+    // The common cases first, cheaply (the pool is not a debug pool
+    // destroyed recently, so its header may be read): a concurrent pool's
+    // thread lane, and a plain pool whose window moves on.
     // Tail calls only, so that this function needs no frame.
-    if (g_quarantined.load(std::memory_order_relaxed) == 0) {
+    if (!may_be_quarantined(pool)) {
         uint8_t flags = pool->flags & (kChecked | kConcurrent | kDebug);
         if (flags == kConcurrent) return lane_alloc_default(pool, size);
         if (flags == 0) return move_window_or_slow(pool, size);

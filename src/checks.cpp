@@ -69,11 +69,22 @@ struct destroyed_pool {
 // The quarantine: the addresses of the last kQuarantine debug pools
 // destroyed, so that a call on one of them is recognised. It holds no
 // memory of theirs: a new pool at the same address leaves it. Writers take
-// the lock; a check scans without it and takes it only on a hit.
+// the lock and keep g_quarantine_filter (checks.hpp) in step; a check
+// whose filter counter is not 0 scans without the lock and takes it only on
+// a hit.
 constexpr size_t kQuarantine = 1024;
 std::mutex g_quarantine_lock;
 destroyed_pool g_quarantine[kQuarantine];
 size_t g_quarantine_next = 0;
+static_assert(kQuarantine <= UINT16_MAX, "a filter counter holds every entry of the quarantine");
+
+// The entry's address, and the filter's count of it; lock held.
+void quarantine_set_locked(destroyed_pool &entry, const mpool_t *pool) {
+    if (const mpool_t *old = entry.pool.load(std::memory_order_relaxed))
+        g_quarantine_filter[quarantine_filter_slot(old)].fetch_sub(1, std::memory_order_relaxed);
+    if (pool) g_quarantine_filter[quarantine_filter_slot(pool)].fetch_add(1, std::memory_order_relaxed);
+    entry.pool.store(pool, std::memory_order_relaxed);
+}
 
 #ifdef MPOOL_HAVE_VALGRIND
 // Memcheck keeps a chunk for each allocation (VALGRIND_MEMPOOL_ALLOC) and
@@ -153,6 +164,13 @@ void name_of(const mpool_t *pool, const char *tag, char *out, size_t size) {
     fatal(message);
 }
 
+// The states of a pool that is still there: live, or torn down by a
+// clear or destroy that is running (mpool_check may be called from one of
+// its cleanups). Anything else is a pool already freed, or damage.
+bool is_in_use(pool_state state) {
+    return state == pool_state::live || state == pool_state::clearing || state == pool_state::destroying;
+}
+
 size_t rounded_size(size_t size) { return align_up_const(size ? size : 1, kAlign); }
 
 // The canary bytes after an allocation: [data + size, data + rounded + kRedzone).
@@ -222,6 +240,7 @@ void stop_on_overrun(const mpool_t *pool) {
 } // namespace
 
 std::atomic<size_t> g_quarantined{0}; // entries in use; 0: nothing to look for
+std::atomic<uint16_t> g_quarantine_filter[size_t{1} << kQuarantineFilterBits];
 
 const check_settings &checks() {
     static const check_settings settings = read_settings();
@@ -382,10 +401,10 @@ void check_pool_made(mpool_t *pool) {
 #ifdef MPOOL_HAVE_VALGRIND
     if (checks().valgrind) VALGRIND_CREATE_MEMPOOL(pool, 0, 0);
 #endif
-    if (g_quarantined.load(std::memory_order_relaxed) == 0) return;
+    if (!may_be_quarantined(pool)) return;
     std::lock_guard guard(g_quarantine_lock);
     for (destroyed_pool &entry : g_quarantine) // a new pool, debug or not, lives at that address now
-        if (entry.pool.load(std::memory_order_relaxed) == pool) entry.pool.store(nullptr, std::memory_order_relaxed);
+        if (entry.pool.load(std::memory_order_relaxed) == pool) quarantine_set_locked(entry, nullptr);
 }
 
 void check_pool_reset(mpool_t *pool) {
@@ -411,7 +430,7 @@ void check_pool_freed(mpool_t *pool) {
         std::lock_guard guard(g_quarantine_lock);
         destroyed_pool &entry = g_quarantine[g_quarantine_next];
         g_quarantine_next = (g_quarantine_next + 1) % kQuarantine;
-        entry.pool.store(pool, std::memory_order_relaxed);
+        quarantine_set_locked(entry, pool);
         std::snprintf(entry.tag, sizeof entry.tag, "%s", pool->tag ? pool->tag : "");
         if (g_quarantined.load(std::memory_order_relaxed) < kQuarantine)
             g_quarantined.fetch_add(1, std::memory_order_relaxed);
@@ -484,8 +503,10 @@ int check_subtree(const mpool_t *top) {
         const mpool__region *r = &pool->region;
         const char *problem = nullptr;
         size_t size = 0, offset = 0;
-        if (pool->state != pool_state::live)
-            problem = "is being cleared or destroyed";
+        // A cleanup may check a pool whose teardown (or an ancestor's) is
+        // running: what is left of it is checked like a live pool's.
+        if (!is_in_use(pool->state))
+            problem = "has a damaged state (or was destroyed)";
         else if (r->current && (r->cursor.ptr > r->cursor.end || r->cursor.end > block_end(r->current) ||
                                 r->cursor.ptr < block_payload(r->current)))
             problem = "has a cursor outside its current block";

@@ -85,19 +85,47 @@ void check_on_given_back(mpool_pool *owner, char *p, size_t size);
 // Debug mode: stops the program unless p is one of the pool's allocations.
 void check_is_allocation(const mpool_pool *pool, const void *p);
 
-// The pool's life, for the checkers: made; about to be reset by a clear
-// (canaries verified, allocations forgotten); about to be freed.
+// The pool's life, for the checkers: made (a pool at a quarantined
+// address leaves the quarantine); about to be reset by a clear (canaries
+// verified, allocations forgotten); about to be freed (a debug pool enters
+// the quarantine).
 void check_pool_made(mpool_pool *pool);
 void check_pool_reset(mpool_pool *pool);
 void check_pool_freed(mpool_pool *pool);
 
+// Debug mode's quarantine (checks.cpp) holds the addresses of the debug
+// pools destroyed recently. In front of it, a filter: one counter per hash
+// of an address, the entries of the quarantine at addresses of that hash.
+// A pool whose counter is 0 is not in the quarantine, so a pool outside a
+// debug subtree never has the quarantine scanned for it (unless it shares
+// a counter with a quarantined address: at most 1 pool in 8, with all 1024
+// places taken). Both are written under the quarantine's lock and read
+// without it; a pool's entry is in both before its home block goes back to
+// the allocator (under the allocator's lock), so that whoever takes the
+// block from there sees it.
+extern std::atomic<size_t> g_quarantined; // places of the quarantine used so far; 0: no debug pool destroyed yet
+inline constexpr unsigned kQuarantineFilterBits = 13;
+extern std::atomic<uint16_t> g_quarantine_filter[size_t{1} << kQuarantineFilterBits];
+
+inline size_t quarantine_filter_slot(const void *pool) {
+    uint64_t address = reinterpret_cast<uintptr_t>(pool);
+    return static_cast<size_t>((address * 0x9E3779B97F4A7C15u) >> (64 - kQuarantineFilterBits)); // Fibonacci hashing
+}
+
+// False when `pool` is certainly not a debug pool destroyed recently: then
+// it may be read (it is live, or the caller's misuse is not debug mode's to
+// catch). Reads nothing of the pool. Inline: one load of a global while no
+// debug pool was ever destroyed, one more afterwards.
+inline bool may_be_quarantined(const mpool_pool *pool) {
+    return g_quarantined.load(std::memory_order_relaxed) != 0 &&
+           g_quarantine_filter[quarantine_filter_slot(pool)].load(std::memory_order_relaxed) != 0;
+}
+
 // Debug mode: stops the program when `pool` is a pool destroyed recently
-// (the call is named in the message). Reads nothing of the pool. Inline:
-// one load of a global when no debug pool was ever destroyed.
-extern std::atomic<size_t> g_quarantined; // pools in the quarantine (checks.cpp)
+// (the call is named in the message). Reads nothing of the pool.
 void check_not_destroyed_slow(const mpool_pool *pool, const char *call);
 inline void check_not_destroyed(const mpool_pool *pool, const char *call) {
-    if (g_quarantined.load(std::memory_order_relaxed) != 0) check_not_destroyed_slow(pool, call);
+    if (may_be_quarantined(pool)) check_not_destroyed_slow(pool, call);
 }
 
 // Debug mode (callers test is_debug first): marks the calling thread as

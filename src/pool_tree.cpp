@@ -185,7 +185,7 @@ mpool_t *build_pool(mpool__block *home, mpool_t *parent, const CreatePlan &plan,
     }
     // Valgrind's mempool for a checked pool; and any pool made at the address
     // of a quarantined debug pool takes it out of the quarantine.
-    if ((plan.flags & kChecked) || g_quarantined.load(std::memory_order_relaxed) != 0) check_pool_made(pool);
+    if ((plan.flags & kChecked) || may_be_quarantined(pool)) check_pool_made(pool);
     return pool;
 }
 
@@ -285,11 +285,13 @@ void unlink_from_own_list(mpool_t *parent, mpool_t *pool, mpool_allocator *alloc
 constexpr uint8_t kNotShortPath = kHasLimit | kOwnsAllocator | kConcurrent | kChecked | kDebug | kOddHome;
 constexpr uint8_t kNoShortPathChildren = kConcurrent | kChecked | kDebug;
 
-// Both look at the debug quarantine first: while it holds a pool, the pool
-// given may be one destroyed, and only the general path may read it (after
-// check_not_destroyed()).
+// Both look at the debug quarantine first: a pool given that may be in it
+// may be one destroyed, and only the general path may read it (after
+// check_not_destroyed()). Only an address of the quarantine (or one sharing
+// its filter counter) may be: a debug subtree destroyed elsewhere leaves
+// the short path to every other pool.
 mpool_t *create_on_short_path(mpool_t *parent) {
-    if (g_quarantined.load(std::memory_order_relaxed) != 0 || (parent->flags & kNoShortPathChildren) ||
+    if (may_be_quarantined(parent) || (parent->flags & kNoShortPathChildren) ||
         parent->limiter || parent->lanes.load(std::memory_order_relaxed) != thread_marker())
         return nullptr;
     size_t wanted = parent->child_sizing.wanted();
@@ -303,7 +305,7 @@ mpool_t *create_on_short_path(mpool_t *parent) {
     // The block may be a debug pool's that another thread destroyed since
     // the look above: it went into the quarantine before its block came back
     // under this lock, so the look here sees it, and the new pool leaves it.
-    if (g_quarantined.load(std::memory_order_relaxed) != 0) check_pool_made(pool);
+    if (may_be_quarantined(pool)) check_pool_made(pool);
     link_on_own_list_locked(parent, pool);
     return pool;
 }
@@ -316,7 +318,7 @@ mpool_t *create_on_short_path(mpool_t *parent) {
 }
 
 bool destroy_on_short_path(mpool_t *pool) {
-    if (g_quarantined.load(std::memory_order_relaxed) != 0) return false;
+    if (may_be_quarantined(pool)) return false;
     mpool_t *parent = pool->parent;
     mpool__block *home = home_block(pool);
     mpool__region *r = &pool->region;
@@ -495,6 +497,8 @@ mpool_t *mpool_parent(const mpool_t *pool) {
 }
 
 int mpool_is_ancestor(const mpool_t *ancestor, const mpool_t *pool) {
+    check_not_destroyed(ancestor, "mpool_is_ancestor");
+    check_not_destroyed(pool, "mpool_is_ancestor");
     if (!ancestor) return 0;
     for (const mpool_t *p = pool; p; p = p->parent)
         if (p == ancestor) return 1;

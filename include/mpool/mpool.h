@@ -658,8 +658,9 @@ MPOOL_API int mpool_reparent(mpool_t *pool, mpool_t *new_parent);
  * in debug mode), so statistics differ from a normal run. mpool_realloc()
  * that grows always moves (so a stale pointer to the old place is caught),
  * and memory given back (mpool::Allocator, the pmr resource) is not handed
- * out again while the pool has a mark. A release build
- * with none of them on pays nothing. */
+ * out again while the pool has a mark. A release build with none of them
+ * on pays nothing, and the MPOOL_DEBUG flag of one subtree costs the pools
+ * outside it a few instructions per call once a pool of it was destroyed. */
 
 /* Which of the checkers above the library serves in this process: a mask
  * of these (0: none). Decided once; the MPOOL_DEBUG flag of one subtree is
@@ -672,7 +673,10 @@ MPOOL_API unsigned mpool_check_modes(void);
 /* Checks the pool and its descendants: their structure, and in debug mode
  * every allocation's canary. Returns 0 when all is intact; otherwise prints
  * what is wrong to stderr ("mpool: ...") and returns EFAULT. EINVAL for pool
- * NULL. Usable in any mode; the subtree must not change meanwhile. */
+ * NULL. Usable in any mode; the subtree must not change meanwhile. It may
+ * be called from a cleanup while the pool or an ancestor is being cleared
+ * or destroyed: it then checks what is still there (the pools not yet
+ * freed, the allocations not yet taken back) as it would a live pool's. */
 MPOOL_API int mpool_check(const mpool_t *pool);
 
 /* ---------------------------------------------------------------- allocators */
