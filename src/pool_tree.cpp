@@ -473,7 +473,9 @@ void mpool_set_tag(mpool_t *pool, const char *tag) {
     size_t length = strnlen(tag, MPOOL_TAG_MAX);
     char *copy = is_concurrent(pool) ? concurrent_of(pool)->tag : static_cast<char *>(mpool__alloc_nonnull(pool, length + 1));
     if (!copy) return;
-    std::memcpy(copy, tag, length);
+    // A concurrent pool's copy is its record, which `tag` may lie in
+    // (mpool_tag(pool) + 1): memmove copies the text as it was on entry.
+    std::memmove(copy, tag, length);
     copy[length] = '\0';
     pool->tag = copy;
 }

@@ -480,8 +480,10 @@ MPOOL_API int mpool_rewind(mpool_t *pool, const mpool_mark_t *mark);
 
 /* Sets the pool's tag (copied, truncated to MPOOL_TAG_MAX bytes; NULL removes
  * it). The copy lives in the pool's memory and survives mpool_clear(); a tag
- * set too often grows the pool until its next clear. When the copy cannot be
- * had (ENOMEM, handler called) the tag stays as it was. pool NULL: no-op. */
+ * set too often grows the pool until its next clear. `tag` may point into
+ * the pool's own tag (mpool_tag(pool) + 1): the new tag is that text as it
+ * was on entry. When the copy cannot be had (ENOMEM, handler called) the
+ * tag stays as it was. pool NULL: no-op. */
 MPOOL_API void mpool_set_tag(mpool_t *pool, const char *tag);
 
 /* The pool's tag, or NULL when it has none. Valid until the tag is changed
