@@ -561,22 +561,27 @@ MPOOL_API int mpool_walk(const mpool_t *pool, mpool_visit_fn visit, void *ctx);
 
 /* Prints the pools that mpool_walk() visits, in its order, to `out`.
  * Text (flags 0): one line per pool, indented two spaces per depth: its tag
- * (backslashes, control characters and bytes that are not valid UTF-8
- * escaped as \\ and \xNN, so a pool is one line of valid UTF-8) or
- * "(untagged 0x...)", then its own figures, counts with thousands
+ * or "(untagged 0x...)", then its own figures, counts with thousands
  * separated by commas; " (N not visited)" after `children` when some of
  * them were not visited; then a line of totals over the pools visited:
  *     request-42  allocated 1,234  reserved 4,072  blocks 1  cleanups 2  children 0
  *     total  allocated 1,234  reserved 4,072  blocks 1  cleanups 2  pools 1
  * (the totals line ends with "  not visited N" when N children were not).
+ * In a tag, a backslash is written \\, and so that a pool is one line of
+ * valid UTF-8, each byte of a control character (C0, DEL and C1: U+0080 to
+ * U+009F, NEL among them), of the line and paragraph separators U+2028 and
+ * U+2029, and each byte that is not part of valid UTF-8 is written \xNN
+ * (U+0085 is \xc2\x85): every byte of the tag can be read back.
  * MPOOL_REPORT_JSON: one JSON document, an object per pool, nested:
  *     {"tag": "request-42", "bytes_allocated": 1234, "bytes_reserved": 4072,
  *      "blocks": 1, "cleanups": 2, "children_not_visited": 0, "children": [...]}
- * "tag" is null when the pool has none; quotes, backslashes and control
- * characters are escaped (\u00XX for the latter), valid UTF-8 passes through,
- * and any other byte is written as \u00XX (its Latin-1 reading), so the
- * document is valid UTF-8. Either way the output ends with a newline, and
- * is flushed. Returns 0; EINVAL (pool or out NULL, unknown flags); or, when
+ * "tag" is null when the pool has none; quotes and backslashes are escaped,
+ * and so are the characters the text form escapes, as \u00XX, \u2028 and
+ * \u2029 (JSON allows C1 controls and the separators raw, but a tool that
+ * splits lines on them would cut the document); other valid UTF-8 passes
+ * through, and any other byte is written as \u00XX (its Latin-1 reading),
+ * so the document is valid UTF-8. Either way the output ends with a
+ * newline, and is flushed. Returns 0; EINVAL (pool or out NULL, unknown flags); or, when
  * writing failed, the errno value the stream left (EIO if none), after
  * which the output is cut short. Threads: as mpool_walk(), and `out` is the
  * caller's. */

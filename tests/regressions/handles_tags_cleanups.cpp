@@ -57,4 +57,47 @@ TEST(SetTagFromItself, PlainPoolGetsTheSourcesTextAsOnEntry) {
     mpool_destroy(pool);
 }
 
+// --- Issue 16.11: the report's escapes
+
+std::string report_of(const mpool_t *pool, unsigned flags) {
+    char *text = nullptr;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    EXPECT_EQ(mpool_report(pool, out, flags), 0);
+    std::fclose(out);
+    std::string s(text, size);
+    std::free(text);
+    return s;
+}
+
+// C1 controls (U+0080, U+0085, U+009F), the line and paragraph separators
+// (U+2028, U+2029), and their neighbours that are neither (U+00A0, U+2027,
+// U+202A), as UTF-8.
+const char kLineBreakingTag[] = "a\xc2\x80"
+                                "b\xc2\x85"
+                                "c\xc2\x9f"
+                                "d\xe2\x80\xa8"
+                                "e\xe2\x80\xa9"
+                                "f\xc2\xa0\xe2\x80\xa7\xe2\x80\xaa";
+
+// Issue 16.11: the text report let a tag forge lines: C1 controls and U+2028/U+2029 were written raw.
+TEST(ReportEscapes, TextReportEscapesC1ControlsAndLineSeparators) {
+    mpool_t *pool = tagged(kLineBreakingTag, 0);
+    ASSERT_NE(pool, nullptr);
+    std::string text = report_of(pool, 0);
+    EXPECT_EQ(text.substr(0, text.find("  allocated")),
+              "a\\xc2\\x80b\\xc2\\x85c\\xc2\\x9fd\\xe2\\x80\\xa8e\\xe2\\x80\\xa9f\xc2\xa0\xe2\x80\xa7\xe2\x80\xaa");
+    mpool_destroy(pool);
+}
+
+// Issue 16.11: the JSON report wrote C1 controls and U+2028/U+2029 raw, which tools that split lines on them cut.
+TEST(ReportEscapes, JsonReportEscapesC1ControlsAndLineSeparators) {
+    mpool_t *pool = tagged(kLineBreakingTag, 0);
+    ASSERT_NE(pool, nullptr);
+    std::string json = report_of(pool, MPOOL_REPORT_JSON);
+    EXPECT_EQ(json.substr(0, json.find(", \"bytes_allocated\"")),
+              "{\"tag\": \"a\\u0080b\\u0085c\\u009fd\\u2028e\\u2029f\xc2\xa0\xe2\x80\xa7\xe2\x80\xaa\"");
+    mpool_destroy(pool);
+}
+
 } // namespace
