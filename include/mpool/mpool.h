@@ -127,8 +127,9 @@ struct mpool__max_align_c99 {
 /* A request of more than this many bytes always gets a block of its own,
  * so it neither wastes the rest of the current block nor changes the size of
  * the blocks that follow. Clearing the pool gives such blocks back to the
- * allocator (mpool_realloc() of one that moves gives it back at once, unless
- * the allocation is older than the pool's newest mark: see mpool_mark()). */
+ * allocator (mpool_realloc() of one that moves gives it back at once, also
+ * when it was shrunk in place below the threshold before, unless the
+ * allocation is older than the pool's newest mark: see mpool_mark()). */
 #define MPOOL_LARGE_THRESHOLD MPOOL__SIZE(16384)
 
 /* Block sizes. Ordinary blocks (those that hold many allocations) are
