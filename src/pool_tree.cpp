@@ -385,8 +385,9 @@ void link_child(mpool_t *parent, mpool_t *pool, mpool__lane *lane) {
 }
 
 void free_pool(mpool_t *pool) {
-    // First, while every block is still accessible: the slot may lie in the
-    // pool's own memory (a handle made with make<Pool>() in it).
+    // A slot still named belongs to a live handle (a handle names none
+    // before it destroys its pool: mpool.hpp). Written first, while every
+    // block is still accessible: the handle may lie in the pool's own memory.
     if (pool->owner) *pool->owner = nullptr;
     if (is_checked(pool)) check_pool_freed(pool);
     mpool_t *parent = pool->parent;

@@ -748,7 +748,11 @@ MPOOL_API void mpool_allocator_set_clock(mpool_allocator_t *allocator, mpool_clo
 /* Names the slot that the library sets to NULL when the pool is freed
  * (by mpool_destroy() of it or of an ancestor, or an ancestor's
  * mpool_clear()), so that an mpool::Pool handle knows its pool is gone.
- * One slot per pool; a later call replaces it; NULL: none. */
+ * One slot per pool; a later call replaces it; NULL: none. The slot must
+ * stay valid while it is named: a handle names NULL before it destroys its
+ * pool, since the destroy does nothing when the pool's teardown is already
+ * running, and that teardown would write the slot after the handle (or the
+ * memory it lived in) was gone. */
 MPOOL_API void mpool__set_owner(mpool_t *pool, mpool_t **slot);
 
 /* The pool's std::pmr::memory_resource, as void *: it lives in the pool's

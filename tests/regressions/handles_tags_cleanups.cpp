@@ -19,6 +19,110 @@
 
 namespace {
 
+// --- Issue 16.2: the owner slot
+
+// A block source whose freed blocks are unmapped at once: with max_free 0
+// every block a pool gives back goes straight to it, so a write into
+// memory that a pool gave back faults instead of landing in an idle block.
+void *mmap_alloc(void *, size_t size) {
+    void *p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? nullptr : p;
+}
+void mmap_free(void *, void *block, size_t size) { munmap(block, size); }
+
+class UnmappingRootTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        mpool_block_source_t source{mmap_alloc, mmap_free, nullptr};
+        allocator = mpool_allocator_create(&source);
+        ASSERT_NE(allocator, nullptr);
+        mpool_allocator_set_max_free(allocator, 0);
+        mpool::Options options{};
+        options.allocator = allocator;
+        root = mpool::Pool(options);
+    }
+    void TearDown() override {
+        root = mpool::Pool::adopt(nullptr);
+        mpool_allocator_destroy(allocator);
+    }
+    mpool_allocator_t *allocator = nullptr;
+    mpool::Pool root = mpool::Pool::adopt(nullptr);
+};
+
+// A handle with room after it: 32 KiB, over MPOOL_LARGE_THRESHOLD, so that
+// make<WithRoom>() puts the handle in a large block, which a clear gives
+// back at once.
+struct WithRoom {
+    explicit WithRoom(mpool::Pool &&owned) : handle(std::move(owned)) {}
+    mpool::Pool handle;
+    char room[2 * MPOOL_LARGE_THRESHOLD] = {};
+};
+
+// Issue 16.2: a handle kept in the memory of its pool's child (g.make<Pool>(std::move(c))) had its slot written by c's teardown after g's teardown had freed that memory.
+TEST_F(UnmappingRootTest, HandleInAChildsMemoryIsNotWrittenAfterTheChildIsFreed) {
+    mpool::Pool c = root.child();
+    mpool::Pool g = c.child();
+    mpool_t *c_pool = c.get();
+    mpool::Pool *kept = g.make<mpool::Pool>(std::move(c));
+    EXPECT_EQ(kept->get(), c_pool);
+    EXPECT_FALSE(c);
+    root.clear(); // destroys c: its child g first, whose cleanup destroys the handle kept in g
+    EXPECT_FALSE(g);
+    EXPECT_EQ(root.stats().children, 0u);
+}
+
+// Issue 16.2: a handle kept in a descendant's memory, its pool cleared (the handle's destroy does nothing during that clear), left the slot naming freed memory, which the pool's later destroy wrote.
+TEST_F(UnmappingRootTest, HandleInADescendantsMemoryIsForgottenWhenAClearFreesIt) {
+    mpool::Pool c = root.child();
+    mpool::Pool g = c.child();
+    mpool::Pool grandchild = g.child();
+    mpool_t *c_pool = c.get();
+    grandchild.make<mpool::Pool>(std::move(c));
+    mpool_clear(c_pool); // destroys g and its child, and with it the handle
+    EXPECT_FALSE(g);
+    EXPECT_FALSE(grandchild);
+    EXPECT_EQ(root.stats().children, 1u); // c lives on, owned by no handle
+    root.clear();                         // destroys c
+    EXPECT_EQ(root.stats().children, 0u);
+}
+
+// Issue 16.2: a handle kept in its own pool's memory (a large block, which a clear gives back) left the slot naming that block after the clear, and the pool's destroy wrote there.
+TEST_F(UnmappingRootTest, HandleInItsOwnPoolsMemoryIsForgottenWhenAClearFreesIt) {
+    mpool::Pool c = root.child();
+    mpool_t *c_pool = c.get();
+    mpool::PoolRef(c_pool).make<WithRoom>(std::move(c));
+    mpool_clear(c_pool); // runs ~WithRoom, whose destroy of c does nothing during c's clear
+    EXPECT_EQ(root.stats().children, 1u);
+    root.clear(); // destroys c
+    EXPECT_EQ(root.stats().children, 0u);
+}
+
+// Issue 16.2: a handle assigned a new pool from a cleanup of its old pool (whose destroy then does nothing) was still named by the old pool, whose teardown emptied the handle and so leaked the new pool.
+TEST_F(UnmappingRootTest, HandleAssignedDuringItsPoolsTeardownKeepsItsNewPool) {
+    mpool::Pool c = root.child();
+    c.on_cleanup([&c] { c = mpool::Pool(); }); // a new root, with an allocator of its own
+    root.clear();                               // destroys c's old pool
+    ASSERT_TRUE(c);
+    EXPECT_EQ(mpool_parent(c.get()), nullptr);
+    EXPECT_EQ(root.stats().children, 0u);
+}
+
+// Issue 16.2 (orders that were right, kept so): a handle in an ancestor's memory is emptied when the ancestor's clear destroys its pool, and one in an unrelated pool's memory destroys its pool when that pool is cleared.
+TEST_F(UnmappingRootTest, HandleInAnAncestorsOrAnUnrelatedPoolsMemoryStaysRight) {
+    mpool::Pool c = root.child();
+    mpool::Pool *in_root = root.make<mpool::Pool>(c.child());
+    mpool::Pool unrelated = root.child();
+    unrelated.make<mpool::Pool>(c.child());
+    EXPECT_EQ(c.stats().children, 2u);
+    unrelated.clear(); // destroys the handle kept there, and its pool with it
+    EXPECT_EQ(c.stats().children, 1u);
+    c.clear(); // destroys the pool of the handle kept in root, which is told
+    EXPECT_FALSE(*in_root);
+    root.clear();
+    EXPECT_FALSE(c);
+    EXPECT_FALSE(unrelated);
+}
+
 // --- Issue 16.3: a tag set from itself
 
 mpool_t *tagged(const char *tag, unsigned flags) {
