@@ -168,7 +168,7 @@ mpool_t *build_pool(mpool__block *home, mpool_t *parent, const CreatePlan &plan,
         pool->limiter = pool;
     }
     if (plan.flags & kHasHandler) new (handler_of(pool)) mpool__handler{options->oom};
-    if (plan.flags & kConcurrent) new (concurrent_of(pool)) mpool__concurrent{{}, next_pool_serial()};
+    if (plan.flags & kConcurrent) new (concurrent_of(pool)) mpool__concurrent{{}, next_pool_serial(), {}};
     if (plan.flags & kDebug) new (debug_of(pool)) mpool__debug{};
     if (plan.flags & kHasExtra) {
         mpool__extra *extra = new (extra_of(pool)) mpool__extra{plan.extra - kExtraRecord};

@@ -188,12 +188,14 @@ typedef struct mpool_options {
 } mpool_options_t;
 
 /* A pool that any number of threads may allocate from at once: the
- * mpool_alloc family, the string helpers, mpool_cleanup_register and
- * mpool_pre_cleanup_register (and, in C++, allocate, make, make_array, the
- * string helpers and on_cleanup). Each thread allocates in a lane of its own
- * inside the pool (its own current block), found through a thread-local
- * cache, with no lock. Everything else (clear, destroy, realloc of another
- * thread's allocation, cleanup kill/run, userdata, tags, statistics) needs
+ * mpool_alloc family, the string helpers, mpool_cleanup_register,
+ * mpool_pre_cleanup_register, mpool_cleanup_kill and mpool_cleanup_run (and,
+ * in C++, allocate, make, make_array, the string helpers and on_cleanup).
+ * Each thread allocates in a lane of its own inside the pool (its own
+ * current block), found through a thread-local cache, with no lock; the
+ * cleanup calls share a small lock of the pool's, and reuse killed records
+ * as in any pool. Everything else (clear, destroy, realloc of another
+ * thread's allocation, userdata, tags, statistics) needs
  * that no other thread uses the pool at that moment; debug builds abort when
  * a clear or destroy overlaps an allocation. Creating children is safe from
  * any thread, as for every pool. mpool_printf formats into the calling
@@ -367,15 +369,19 @@ MPOOL_API char *mpool_printf(mpool_t *pool, const char *fmt, ...) MPOOL__PRINTF(
 
 /* ---------------------------------------------------------------- cleanups and userdata */
 
-/* Threads: the pool to themselves, except that mpool_cleanup_register and
- * mpool_pre_cleanup_register may run in many threads at once on a pool
- * created with MPOOL_CONCURRENT. Cleanups run in the thread that clears or
- * destroys the pool, and must not throw. */
+/* Threads: the pool to themselves, except that mpool_cleanup_register,
+ * mpool_pre_cleanup_register, mpool_cleanup_kill and mpool_cleanup_run may
+ * run in many threads at once on a pool created with MPOOL_CONCURRENT (each
+ * holds the pool's cleanup lock for a push, a pop or a look through the
+ * lists; mpool_cleanup_run calls fn after letting go of it). Cleanups run in
+ * the thread that clears or destroys the pool, and must not throw. */
 
 /* Registers fn(data) to run when the pool is cleared or destroyed, after its
  * children are destroyed. Cleanups run last registered first. Registering the
  * same pair twice registers it twice. The record is kept in the pool's own
- * memory. Returns 0, EINVAL (pool or fn NULL) or ENOMEM (after calling the
+ * memory; a record killed by mpool_cleanup_kill() or mpool_cleanup_run() is
+ * reused by a later registration, so register/kill pairs do not grow the
+ * pool. Returns 0, EINVAL (pool or fn NULL) or ENOMEM (after calling the
  * out-of-memory handler). */
 MPOOL_API int mpool_cleanup_register(mpool_t *pool, void *data, mpool_cleanup_fn fn);
 

@@ -161,6 +161,70 @@ TEST(SetTagFromItself, PlainPoolGetsTheSourcesTextAsOnEntry) {
     mpool_destroy(pool);
 }
 
+// --- Issue 16.6: killed cleanups of a concurrent pool
+
+void count_run(void *data) { static_cast<std::atomic<int> *>(data)->fetch_add(1, std::memory_order_relaxed); }
+void never_run(void *) { ADD_FAILURE() << "a killed cleanup ran"; }
+
+// Issue 16.6: killed cleanups were never reused in a concurrent pool: each register+kill pair took a new record.
+TEST(ConcurrentCleanupKill, KilledRecordsAreReused) {
+    mpool::Pool pool = mpool::Pool::concurrent();
+    int token = 0;
+    auto register_and_kill_two = [&] { // a cleanup and a pre-cleanup: two records live at once
+        ASSERT_EQ(mpool_cleanup_register(pool.get(), &token, never_run), 0);
+        ASSERT_EQ(mpool_pre_cleanup_register(pool.get(), &token, never_run), 0);
+        ASSERT_EQ(mpool_cleanup_kill(pool.get(), &token, never_run), 0);
+        ASSERT_EQ(mpool_cleanup_kill(pool.get(), &token, never_run), 0);
+    };
+    register_and_kill_two();
+    mpool::Stats after_one = pool.stats();
+    for (int i = 0; i < 100000; ++i) register_and_kill_two();
+    mpool::Stats after_all = pool.stats();
+    EXPECT_EQ(after_all.bytes_allocated, after_one.bytes_allocated);
+    EXPECT_EQ(after_all.bytes_reserved, after_one.bytes_reserved);
+    EXPECT_EQ(after_all.cleanups, 0u);
+}
+
+// Issue 16.6: threads registering and killing at once on a concurrent pool: no registration is lost, every kill finds its record, and records are reused.
+TEST(ConcurrentCleanupKill, ThreadsRegisteringAndKillingAtOnceLoseNothing) {
+    constexpr size_t kThreads = 4;
+    constexpr int kPairs = 20000, kKeptEvery = 1000, kKept = static_cast<int>(kThreads) * (kPairs / kKeptEvery);
+    // What an annex with its first record and what one more record take.
+    std::atomic<int> probe_runs{0};
+    mpool::Pool probe = mpool::Pool::concurrent();
+    ASSERT_EQ(mpool_cleanup_register(probe.get(), &probe_runs, count_run), 0);
+    size_t annex_and_record = probe.stats().bytes_allocated;
+    ASSERT_EQ(mpool_cleanup_register(probe.get(), &probe_runs, count_run), 0);
+    size_t record = probe.stats().bytes_allocated - annex_and_record;
+
+    std::atomic<int> kept_runs{0};
+    std::atomic<int> failures{0};
+    {
+        mpool::Pool pool = mpool::Pool::concurrent();
+        std::vector<std::thread> threads;
+        std::vector<int> tokens(kThreads);
+        for (size_t t = 0; t < kThreads; ++t) {
+            threads.emplace_back([&, t] {
+                for (int i = 0; i < kPairs; ++i) {
+                    if (mpool_cleanup_register(pool.get(), &tokens[t], never_run) != 0 ||
+                        mpool_cleanup_kill(pool.get(), &tokens[t], never_run) != 0)
+                        failures.fetch_add(1);
+                    if (i % kKeptEvery == 0 && mpool_cleanup_register(pool.get(), &kept_runs, count_run) != 0)
+                        failures.fetch_add(1);
+                }
+            });
+        }
+        for (std::thread &thread : threads) thread.join();
+        EXPECT_EQ(failures.load(), 0);
+        mpool::Stats stats = pool.stats();
+        EXPECT_EQ(stats.cleanups, static_cast<size_t>(kKept));
+        // Each thread holds at most one record of a pair at a time; each may
+        // have made an annex (the first published is used).
+        EXPECT_LE(stats.bytes_allocated, kThreads * annex_and_record + static_cast<size_t>(kKept) * record);
+    }
+    EXPECT_EQ(kept_runs.load(), kKept);
+}
+
 // --- Issue 16.8: a large allocation shrunk, then moved
 
 // Issue 16.8: a large allocation shrunk in place and then moved kept its block until the next clear: whether it had a block of its own was decided by the caller's old size.
