@@ -104,6 +104,12 @@ void *mpool_realloc(mpool_t *pool, void *ptr, size_t old_size, size_t new_size) 
         if (r->checked) check_on_shrink(pool, p, old_size, new_size);
         return ptr;
     }
+    // Whether `ptr` has a block of its own is the block's to say, not
+    // old_size's: a large allocation shrunk in place is small now, and
+    // still alone in its block. One in the current block has none (large
+    // blocks are never current), which spares the common move a look
+    // through the large blocks.
+    bool maybe_large = !r->current || p < block_payload(r->current) || p >= block_end(r->current);
     void *moved = mpool__alloc_nonnull(pool, new_size);
     if (!moved) return nullptr;
     std::memcpy(moved, ptr, old_size);
@@ -113,7 +119,7 @@ void *mpool_realloc(mpool_t *pool, void *ptr, size_t old_size, size_t new_size) 
     // is older than the pool's newest mark: a rewind restores
     // bytes_allocated to the mark's figure, which counts it, so its block
     // stays until the next clear (or a rewind to an older mark).
-    if (old_rounded > MPOOL_LARGE_THRESHOLD && !is_debug(pool)) {
+    if (maybe_large && !is_debug(pool)) {
         if (mpool__block *b = region_unlink_large(r, ptr, pool->marked ? pool->large_since_mark : SIZE_MAX)) {
             if (pool->marked) --pool->large_since_mark;
             r->cursor.requested -= old_size;

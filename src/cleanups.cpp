@@ -7,9 +7,15 @@
 // is reused by the next registration. Each list runs newest first and is
 // popped before each call, so a record registered while its list runs also
 // runs, and a cleanup may kill another. Every record takes the annex's next
-// tick, so a rewind (scopes.cpp) knows which came after its mark. In a
-// concurrent pool, threads register at once: the annex is published and the
-// record pushed with a compare-and-swap, and killed records are not reused.
+// tick, so a rewind (scopes.cpp) knows which came after its mark.
+//
+// In a concurrent pool, threads register, kill and run cleanups at once.
+// The lists, the free list and the ticks are guarded by the pool's cleanup
+// lock (in its concurrent record): each hold is one pop, one push or a
+// kill's walk of a list, never a call out: simpler than a lock-free free
+// list, whose pop would have to be made safe from ABA. Memory is allocated
+// before the lock is taken, in the calling thread's lane (the handler may
+// longjmp); the annex is published with a compare-and-swap.
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -50,10 +56,22 @@ void *alloc_with_annex(mpool_t *pool, size_t size, mpool__annex **annex) {
 
 namespace {
 
-uint32_t next_tick(mpool_t *pool, mpool__annex *annex) {
-    if (is_concurrent(pool)) return std::atomic_ref<uint32_t>(annex->ticks).fetch_add(1, std::memory_order_relaxed) + 1;
-    return ++annex->ticks;
-}
+// Holds a concurrent pool's cleanup lock for its scope; nothing for a plain
+// pool, which one thread uses at a time.
+class ListsGuard {
+public:
+    explicit ListsGuard(const mpool_t *pool) : lock_(is_concurrent(pool) ? &concurrent_of(pool)->cleanups_lock : nullptr) {
+        if (lock_) lock_->lock();
+    }
+    ~ListsGuard() {
+        if (lock_) lock_->unlock();
+    }
+    ListsGuard(const ListsGuard &) = delete;
+    ListsGuard &operator=(const ListsGuard &) = delete;
+
+private:
+    Mutex *lock_; // NULL: a plain pool
+};
 
 enum class which_list { cleanups, pre_cleanups };
 
@@ -61,28 +79,26 @@ mpool__cleanup **list_of(mpool__annex *annex, which_list which) {
     return which == which_list::cleanups ? &annex->cleanups : &annex->pre_cleanups;
 }
 
+// A killed record off the free list, or NULL when there is none.
+mpool__cleanup *take_killed(mpool_t *pool, mpool__annex *annex) {
+    ListsGuard guard(pool);
+    mpool__cleanup *c = annex->free_cleanups;
+    if (c) annex->free_cleanups = c->next;
+    return c;
+}
+
 int register_on(mpool_t *pool, which_list which, void *data, mpool_cleanup_fn fn) {
     if (!pool || !fn) return EINVAL;
     check_not_destroyed(pool, "mpool_cleanup_register");
     mpool__annex *annex = annex_of(pool);
-    mpool__cleanup *c = annex && !is_concurrent(pool) ? annex->free_cleanups : nullptr;
-    if (c) {
-        annex->free_cleanups = c->next;
-    } else {
-        c = static_cast<mpool__cleanup *>(alloc_with_annex(pool, sizeof(mpool__cleanup), &annex));
-        if (!c) return ENOMEM;
-    }
+    mpool__cleanup *c = annex ? take_killed(pool, annex) : nullptr;
+    if (!c && !(c = static_cast<mpool__cleanup *>(alloc_with_annex(pool, sizeof(mpool__cleanup), &annex))))
+        return ENOMEM;
     c->data = data;
     c->fn = fn;
-    c->tick = next_tick(pool, annex);
+    ListsGuard guard(pool);
+    c->tick = ++annex->ticks;
     mpool__cleanup **list = list_of(annex, which);
-    if (is_concurrent(pool)) { // threads may register at once: push without a lock
-        std::atomic_ref<mpool__cleanup *> head(*list);
-        c->next = head.load(std::memory_order_relaxed);
-        while (!head.compare_exchange_weak(c->next, c, std::memory_order_release, std::memory_order_relaxed)) {
-        }
-        return 0;
-    }
     c->next = *list;
     *list = c;
     return 0;
@@ -125,9 +141,9 @@ int mpool_cleanup_kill(mpool_t *pool, void *data, mpool_cleanup_fn fn) {
     if (!pool) return EINVAL;
     check_not_destroyed(pool, "mpool_cleanup_kill");
     mpool__annex *annex = annex_of(pool);
-    if (annex && (kill_in(annex, &annex->cleanups, data, fn) || kill_in(annex, &annex->pre_cleanups, data, fn)))
-        return 0;
-    return ENOENT;
+    if (!annex) return ENOENT;
+    ListsGuard guard(pool);
+    return kill_in(annex, &annex->cleanups, data, fn) || kill_in(annex, &annex->pre_cleanups, data, fn) ? 0 : ENOENT;
 }
 
 int mpool_cleanup_run(mpool_t *pool, void *data, mpool_cleanup_fn fn) {

@@ -1,5 +1,6 @@
-// mutex.hpp - the allocator's lock: a mutex whose uncontended lock and
-// unlock are one atomic instruction each, inline.
+// mutex.hpp - the allocator's lock (and a concurrent pool's cleanup lock):
+// a mutex whose uncontended lock and unlock are one atomic instruction
+// each, inline.
 //
 // The allocator's lock is taken on every create and destroy of a child on
 // its parent's own list (the single-threaded tree), where std::mutex costs

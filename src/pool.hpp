@@ -130,6 +130,8 @@ inline constexpr size_t kHandlerRecord = align_up_const(sizeof(mpool__handler), 
 struct mpool__concurrent {
     char tag[MPOOL_TAG_MAX + 1]; // the tag's copy
     uint64_t serial;             // unique among all pools ever made: keys each thread's cached lane
+    Mutex cleanups_lock;         // guards the annex's lists (cleanups, pre-cleanups, killed records) and its ticks,
+                                 // which threads change at once (cleanups.cpp); never held across a call out
 };
 inline constexpr size_t kConcurrentRecord = align_up_const(sizeof(mpool__concurrent), kAlign);
 inline constexpr size_t kDebugRecord = align_up_const(sizeof(mpool__debug), kAlign);

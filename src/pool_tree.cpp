@@ -168,7 +168,7 @@ mpool_t *build_pool(mpool__block *home, mpool_t *parent, const CreatePlan &plan,
         pool->limiter = pool;
     }
     if (plan.flags & kHasHandler) new (handler_of(pool)) mpool__handler{options->oom};
-    if (plan.flags & kConcurrent) new (concurrent_of(pool)) mpool__concurrent{{}, next_pool_serial()};
+    if (plan.flags & kConcurrent) new (concurrent_of(pool)) mpool__concurrent{{}, next_pool_serial(), {}};
     if (plan.flags & kDebug) new (debug_of(pool)) mpool__debug{};
     if (plan.flags & kHasExtra) {
         mpool__extra *extra = new (extra_of(pool)) mpool__extra{plan.extra - kExtraRecord};
@@ -387,8 +387,9 @@ void link_child(mpool_t *parent, mpool_t *pool, mpool__lane *lane) {
 }
 
 void free_pool(mpool_t *pool) {
-    // First, while every block is still accessible: the slot may lie in the
-    // pool's own memory (a handle made with make<Pool>() in it).
+    // A slot still named belongs to a live handle (a handle names none
+    // before it destroys its pool: mpool.hpp). Written first, while every
+    // block is still accessible: the handle may lie in the pool's own memory.
     if (pool->owner) *pool->owner = nullptr;
     if (is_checked(pool)) check_pool_freed(pool);
     mpool_t *parent = pool->parent;
@@ -475,7 +476,9 @@ void mpool_set_tag(mpool_t *pool, const char *tag) {
     size_t length = strnlen(tag, MPOOL_TAG_MAX);
     char *copy = is_concurrent(pool) ? concurrent_of(pool)->tag : static_cast<char *>(mpool__alloc_nonnull(pool, length + 1));
     if (!copy) return;
-    std::memcpy(copy, tag, length);
+    // A concurrent pool's copy is its record, which `tag` may lie in
+    // (mpool_tag(pool) + 1): memmove copies the text as it was on entry.
+    std::memmove(copy, tag, length);
     copy[length] = '\0';
     pool->tag = copy;
 }

@@ -107,9 +107,16 @@ public:
         int n = std::snprintf(digits, sizeof digits, "%zu", value);
         add(digits, static_cast<size_t>(n));
     }
-    void add_hex_escape(const char *prefix, unsigned char byte) {
+    // The text report's escape of one byte: \xNN.
+    void add_byte_escape(unsigned char byte) {
         char escape[8];
-        int n = std::snprintf(escape, sizeof escape, "%s%02x", prefix, byte);
+        int n = std::snprintf(escape, sizeof escape, "\\x%02x", byte);
+        add(escape, static_cast<size_t>(n));
+    }
+    // JSON's escape of a character of the Basic Multilingual Plane: \uXXXX.
+    void add_json_escape(uint32_t code) {
+        char escape[8];
+        int n = std::snprintf(escape, sizeof escape, "\\u%04" PRIx32, code);
         add(escape, static_cast<size_t>(n));
     }
     const char *text() const { return text_; }
@@ -144,37 +151,54 @@ size_t utf8_sequence(const unsigned char *s, size_t n) {
     return length;
 }
 
-// A tag as a JSON string. Quotes, backslashes and control characters are
-// escaped (\u00XX); valid UTF-8 passes through as it is; a byte that is
-// not part of valid UTF-8 is written as \u00XX, its Latin-1 reading, so the
-// document is always valid UTF-8 and no byte of the tag is dropped.
+// The code point of the valid UTF-8 sequence at s, `length` bytes (1 to 4).
+uint32_t code_point(const unsigned char *s, size_t length) {
+    static constexpr unsigned char kLeadBits[] = {0, 0x7f, 0x1f, 0x0f, 0x07};
+    uint32_t code = s[0] & kLeadBits[length];
+    for (size_t i = 1; i < length; ++i) code = code << 6 | (s[i] & 0x3fu);
+    return code;
+}
+
+// The characters both reports escape, since a tool may take them for the
+// end of a line or act on them: the C0 controls, DEL, the C1 controls
+// (U+0080 to U+009F; U+0085 is NEL, a line end) and the line and paragraph
+// separators U+2028 and U+2029.
+bool is_escaped(uint32_t code) {
+    return code < 0x20 || (code >= 0x7f && code <= 0x9f) || code == 0x2028 || code == 0x2029;
+}
+
+// A tag as a JSON string. Quotes and backslashes are escaped (\", \\), and
+// so are the characters of is_escaped() (\u00XX, \u2028): JSON allows the C1
+// controls and the separators raw, but a tool that splits lines on them
+// would cut the document. Other valid UTF-8 passes through as it is; a byte
+// that is not part of valid UTF-8 is written as \u00XX, its Latin-1
+// reading, so the document is always valid UTF-8 and no byte of the tag is
+// dropped.
 void add_json_string(Line *line, const char *tag) {
     const auto *s = reinterpret_cast<const unsigned char *>(tag);
     size_t n = std::strlen(tag);
     line->add_char('"');
     for (size_t i = 0; i < n;) {
         unsigned char b = s[i];
+        size_t length = utf8_sequence(s + i, n - i);
+        uint32_t code = length ? code_point(s + i, length) : b; // a stray byte: its Latin-1 reading
         if (b == '"' || b == '\\') {
             line->add_char('\\');
             line->add_char(static_cast<char>(b));
-            ++i;
-        } else if (b < 0x20 || b == 0x7f) {
-            line->add_hex_escape("\\u00", b);
-            ++i;
-        } else if (size_t length = utf8_sequence(s + i, n - i)) {
-            line->add(tag + i, length);
-            i += length;
+        } else if (length == 0 || is_escaped(code)) {
+            line->add_json_escape(code);
         } else {
-            line->add_hex_escape("\\u00", b);
-            ++i;
+            line->add(tag + i, length);
         }
+        i += length ? length : 1;
     }
     line->add_char('"');
 }
 
-// A tag in the text report: backslashes, control characters and bytes
-// that are not valid UTF-8 escaped (\\, \xNN), so that a pool is always
-// one line of valid UTF-8; other bytes as they are.
+// A tag in the text report: backslashes escaped as \\, and the bytes of the
+// characters of is_escaped() and bytes that are not valid UTF-8 as \xNN
+// (U+0085 is \xc2\x85), so that a pool is always one line of valid UTF-8,
+// read back byte for byte; other bytes as they are.
 void add_text_tag(Line *line, const mpool_t *pool) {
     const char *tag = pool->tag;
     if (!tag) {
@@ -186,18 +210,16 @@ void add_text_tag(Line *line, const mpool_t *pool) {
     const auto *s = reinterpret_cast<const unsigned char *>(tag);
     size_t n = std::strlen(tag);
     for (size_t i = 0; i < n;) {
-        unsigned char b = s[i];
-        size_t length = b < 0x20 || b == 0x7f ? 0 : utf8_sequence(s + i, n - i);
-        if (b == '\\') {
+        size_t length = utf8_sequence(s + i, n - i);
+        size_t span = length ? length : 1;
+        if (s[i] == '\\') {
             line->add("\\\\");
-            ++i;
-        } else if (length == 0) {
-            line->add_hex_escape("\\x", b);
-            ++i;
+        } else if (length == 0 || is_escaped(code_point(s + i, length))) {
+            for (size_t k = 0; k < span; ++k) line->add_byte_escape(s[i + k]);
         } else {
             line->add(tag + i, length);
-            i += length;
         }
+        i += span;
     }
 }
 

@@ -127,8 +127,9 @@ struct mpool__max_align_c99 {
 /* A request of more than this many bytes always gets a block of its own,
  * so it neither wastes the rest of the current block nor changes the size of
  * the blocks that follow. Clearing the pool gives such blocks back to the
- * allocator (mpool_realloc() of one that moves gives it back at once, unless
- * the allocation is older than the pool's newest mark: see mpool_mark()). */
+ * allocator (mpool_realloc() of one that moves gives it back at once, also
+ * when it was shrunk in place below the threshold before, unless the
+ * allocation is older than the pool's newest mark: see mpool_mark()). */
 #define MPOOL_LARGE_THRESHOLD MPOOL__SIZE(16384)
 
 /* Block sizes. Ordinary blocks (those that hold many allocations) are
@@ -187,12 +188,14 @@ typedef struct mpool_options {
 } mpool_options_t;
 
 /* A pool that any number of threads may allocate from at once: the
- * mpool_alloc family, the string helpers, mpool_cleanup_register and
- * mpool_pre_cleanup_register (and, in C++, allocate, make, make_array, the
- * string helpers and on_cleanup). Each thread allocates in a lane of its own
- * inside the pool (its own current block), found through a thread-local
- * cache, with no lock. Everything else (clear, destroy, realloc of another
- * thread's allocation, cleanup kill/run, userdata, tags, statistics) needs
+ * mpool_alloc family, the string helpers, mpool_cleanup_register,
+ * mpool_pre_cleanup_register, mpool_cleanup_kill and mpool_cleanup_run (and,
+ * in C++, allocate, make, make_array, the string helpers and on_cleanup).
+ * Each thread allocates in a lane of its own inside the pool (its own
+ * current block), found through a thread-local cache, with no lock; the
+ * cleanup calls share a small lock of the pool's, and reuse killed records
+ * as in any pool. Everything else (clear, destroy, realloc of another
+ * thread's allocation, userdata, tags, statistics) needs
  * that no other thread uses the pool at that moment; debug builds abort when
  * a clear or destroy overlaps an allocation. Creating children is safe from
  * any thread, as for every pool. mpool_printf formats into the calling
@@ -371,15 +374,19 @@ MPOOL_API char *mpool_printf(mpool_t *pool, const char *fmt, ...) MPOOL__PRINTF(
 
 /* ---------------------------------------------------------------- cleanups and userdata */
 
-/* Threads: the pool to themselves, except that mpool_cleanup_register and
- * mpool_pre_cleanup_register may run in many threads at once on a pool
- * created with MPOOL_CONCURRENT. Cleanups run in the thread that clears or
- * destroys the pool, and must not throw. */
+/* Threads: the pool to themselves, except that mpool_cleanup_register,
+ * mpool_pre_cleanup_register, mpool_cleanup_kill and mpool_cleanup_run may
+ * run in many threads at once on a pool created with MPOOL_CONCURRENT (each
+ * holds the pool's cleanup lock for a push, a pop or a look through the
+ * lists; mpool_cleanup_run calls fn after letting go of it). Cleanups run in
+ * the thread that clears or destroys the pool, and must not throw. */
 
 /* Registers fn(data) to run when the pool is cleared or destroyed, after its
  * children are destroyed. Cleanups run last registered first. Registering the
  * same pair twice registers it twice. The record is kept in the pool's own
- * memory. Returns 0, EINVAL (pool or fn NULL) or ENOMEM (after calling the
+ * memory; a record killed by mpool_cleanup_kill() or mpool_cleanup_run() is
+ * reused by a later registration, so register/kill pairs do not grow the
+ * pool. Returns 0, EINVAL (pool or fn NULL) or ENOMEM (after calling the
  * out-of-memory handler). */
 MPOOL_API int mpool_cleanup_register(mpool_t *pool, void *data, mpool_cleanup_fn fn);
 
@@ -485,8 +492,10 @@ MPOOL_API int mpool_rewind(mpool_t *pool, const mpool_mark_t *mark);
 
 /* Sets the pool's tag (copied, truncated to MPOOL_TAG_MAX bytes; NULL removes
  * it). The copy lives in the pool's memory and survives mpool_clear(); a tag
- * set too often grows the pool until its next clear. When the copy cannot be
- * had (ENOMEM, handler called) the tag stays as it was. pool NULL: no-op. */
+ * set too often grows the pool until its next clear. `tag` may point into
+ * the pool's own tag (mpool_tag(pool) + 1): the new tag is that text as it
+ * was on entry. When the copy cannot be had (ENOMEM, handler called) the
+ * tag stays as it was. pool NULL: no-op. */
 MPOOL_API void mpool_set_tag(mpool_t *pool, const char *tag);
 
 /* The pool's tag, or NULL when it has none. Valid until the tag is changed
@@ -564,22 +573,27 @@ MPOOL_API int mpool_walk(const mpool_t *pool, mpool_visit_fn visit, void *ctx);
 
 /* Prints the pools that mpool_walk() visits, in its order, to `out`.
  * Text (flags 0): one line per pool, indented two spaces per depth: its tag
- * (backslashes, control characters and bytes that are not valid UTF-8
- * escaped as \\ and \xNN, so a pool is one line of valid UTF-8) or
- * "(untagged 0x...)", then its own figures, counts with thousands
+ * or "(untagged 0x...)", then its own figures, counts with thousands
  * separated by commas; " (N not visited)" after `children` when some of
  * them were not visited; then a line of totals over the pools visited:
  *     request-42  allocated 1,234  reserved 4,072  blocks 1  cleanups 2  children 0
  *     total  allocated 1,234  reserved 4,072  blocks 1  cleanups 2  pools 1
  * (the totals line ends with "  not visited N" when N children were not).
+ * In a tag, a backslash is written \\, and so that a pool is one line of
+ * valid UTF-8, each byte of a control character (C0, DEL and C1: U+0080 to
+ * U+009F, NEL among them), of the line and paragraph separators U+2028 and
+ * U+2029, and each byte that is not part of valid UTF-8 is written \xNN
+ * (U+0085 is \xc2\x85): every byte of the tag can be read back.
  * MPOOL_REPORT_JSON: one JSON document, an object per pool, nested:
  *     {"tag": "request-42", "bytes_allocated": 1234, "bytes_reserved": 4072,
  *      "blocks": 1, "cleanups": 2, "children_not_visited": 0, "children": [...]}
- * "tag" is null when the pool has none; quotes, backslashes and control
- * characters are escaped (\u00XX for the latter), valid UTF-8 passes through,
- * and any other byte is written as \u00XX (its Latin-1 reading), so the
- * document is valid UTF-8. Either way the output ends with a newline, and
- * is flushed. Returns 0; EINVAL (pool or out NULL, unknown flags); or, when
+ * "tag" is null when the pool has none; quotes and backslashes are escaped,
+ * and so are the characters the text form escapes, as \u00XX, \u2028 and
+ * \u2029 (JSON allows C1 controls and the separators raw, but a tool that
+ * splits lines on them would cut the document); other valid UTF-8 passes
+ * through, and any other byte is written as \u00XX (its Latin-1 reading),
+ * so the document is valid UTF-8. Either way the output ends with a
+ * newline, and is flushed. Returns 0; EINVAL (pool or out NULL, unknown flags); or, when
  * writing failed, the errno value the stream left (EIO if none), after
  * which the output is cut short. Threads: as mpool_walk(), and `out` is the
  * caller's. */
@@ -757,7 +771,11 @@ MPOOL_API void mpool_allocator_set_clock(mpool_allocator_t *allocator, mpool_clo
 /* Names the slot that the library sets to NULL when the pool is freed
  * (by mpool_destroy() of it or of an ancestor, or an ancestor's
  * mpool_clear()), so that an mpool::Pool handle knows its pool is gone.
- * One slot per pool; a later call replaces it; NULL: none. */
+ * One slot per pool; a later call replaces it; NULL: none. The slot must
+ * stay valid while it is named: a handle names NULL before it destroys its
+ * pool, since the destroy does nothing when the pool's teardown is already
+ * running, and that teardown would write the slot after the handle (or the
+ * memory it lived in) was gone. */
 MPOOL_API void mpool__set_owner(mpool_t *pool, mpool_t **slot);
 
 /* The pool's std::pmr::memory_resource, as void *: it lives in the pool's

@@ -36,7 +36,11 @@
 // Child handles: a child Pool whose pool is destroyed by its parent's
 // clear or destroy (or an ancestor's) becomes empty: its destructor then
 // does nothing. Moves keep this true (the library knows where the owning
-// handle is: mpool__set_owner). What stays dangling is what does not own:
+// handle is: mpool__set_owner). A handle may live in pool memory (made with
+// make<Pool>() in its own pool, a descendant, an ancestor or any other
+// pool): one destroyed while its pool's teardown runs (by a cleanup of the
+// pool or of a descendant) leaves the pool to that teardown, which no longer
+// writes to the handle. What stays dangling is what does not own:
 // a PoolRef, an Allocator, a resource() pointer, and containers using them,
 // once their pool is gone.
 //
@@ -449,7 +453,7 @@ public:
     Pool(Pool &&other) noexcept : PoolRef(std::exchange(other.pool_, nullptr)) { own(); }
     Pool &operator=(Pool &&other) noexcept {
         if (this != &other) {
-            mpool_destroy(pool_); // empties `other` too when its pool was a descendant of this one
+            destroy_owned(); // empties `other` too when its pool was a descendant of this one
             pool_ = std::exchange(other.pool_, nullptr);
             own();
         }
@@ -457,7 +461,7 @@ public:
     }
     Pool(const Pool &) = delete;
     Pool &operator=(const Pool &) = delete;
-    ~Pool() { mpool_destroy(pool_); }
+    ~Pool() { destroy_owned(); }
 
     // Gives up ownership: the pool then lives until its parent goes (or until
     // mpool_destroy()). The handle is empty afterwards.
@@ -506,6 +510,17 @@ private:
     // name a handle this one was moved from.
     void own() noexcept {
         if (pool_) mpool__set_owner(pool_, mpool_parent(pool_) ? &pool_ : nullptr);
+    }
+    // Destroys the pool, telling the library to forget this handle first.
+    // When the pool's teardown is already running (this handle is destroyed
+    // or assigned by a cleanup of the pool or of one of its descendants, or
+    // lives in memory that the teardown frees), mpool_destroy() does nothing
+    // and the teardown frees the pool later, when the slot may have gone
+    // with its memory or hold another pool: it must not be written then.
+    void destroy_owned() noexcept {
+        if (!pool_) return;
+        mpool__set_owner(pool_, nullptr);
+        mpool_destroy(pool_);
     }
 };
 
