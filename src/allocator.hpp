@@ -47,7 +47,7 @@ struct mpool_allocator {
     uint64_t last_sweep_ms = 0;                                // when idle blocks were last checked for age
     mpool_clock_fn clock = nullptr;                            // milliseconds; NULL: CLOCK_MONOTONIC
     void *clock_ctx = nullptr;                                 // argument for clock
-    std::atomic<size_t> holders{0};                            // pools that hold it (made by a root: see allocator_make_held()); 0: the user's
+    std::atomic<size_t> holders{0};                            // pools holding it (allocator_make_held()); 0: the user's
 };
 
 namespace mpool::detail {

@@ -186,7 +186,7 @@ TEST(ReparentBetweenTrees, LaneOwnerExitsAfterTheOldRootIsDestroyed) {
     mpool_destroy(b);
 }
 
-// Issue 16.12: a pool given another root's allocator in its options kept no hold on it, so that root's destroy freed it.
+// Issue 16.12: a pool given another root's allocator in its options did not keep it past that root.
 TEST(ReparentBetweenTrees, PoolGivenAnotherRootsAllocatorKeepsIt) {
     mpool_t *a = mpool_create(nullptr);
     mpool_t *b = mpool_create(nullptr);
