@@ -253,6 +253,18 @@ namespace mpool::detail {
 
 mpool_block_source_t default_block_source() { return {malloc_source_alloc, malloc_source_free, nullptr}; }
 
+mpool_allocator *allocator_make_held() {
+    mpool_allocator *a = mpool_allocator_create(nullptr);
+    if (a) a->holders.store(1, std::memory_order_relaxed);
+    return a;
+}
+
+void allocator_release(mpool_allocator *a) {
+    // acq_rel: the thread that destroys it sees what every other holder's
+    // thread did with it (as a shared_ptr's count does).
+    if (a->holders.fetch_sub(1, std::memory_order_acq_rel) == 1) mpool_allocator_destroy(a);
+}
+
 void allocator_return_grant_locked(mpool_allocator *a) {
     size_t excess = a->list_grant - a->list_bytes - kGrantStep;
     unreserve(a, excess);

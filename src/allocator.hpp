@@ -48,6 +48,7 @@ struct mpool_allocator {
     uint64_t last_sweep_ms = 0;                                // when idle blocks were last checked for age
     mpool_clock_fn clock = nullptr;                            // milliseconds; NULL: CLOCK_MONOTONIC
     void *clock_ctx = nullptr;                                 // argument for clock
+    std::atomic<size_t> holders{0};                            // pools holding it (allocator_make_held()); 0: the user's
 };
 
 namespace mpool::detail {
@@ -127,6 +128,31 @@ mpool__block *cache_take_locked(mpool__block_cache *cache, size_t size);
 // Cache lock held: keeps what the cache may of a chain of blocks; returns
 // the rest, for allocator_give() once the cache's lock is released.
 mpool__block *cache_keep_locked(mpool_allocator *allocator, mpool__block_cache *cache, mpool__block *chain);
+
+// --- The allocator a root makes (mpool_create() without one in the
+// options) belongs to the pools that *hold* it, flagged kOwnsAllocator: the
+// root, and each pool that a move took away from every holder above it, or
+// that was given it in its options outside its holders' trees. A holder is
+// freed after every pool below it, so while one lives every pool using the
+// allocator has a holder at or above it (reparent.cpp keeps that true), and
+// the last one freed destroys the allocator. `holders` counts them; it
+// changes only when a root is made or freed and when a pool moves, never on
+// a child's create or destroy. An allocator of mpool_allocator_create() has
+// no holders (its creator destroys it).
+
+// A new allocator over malloc with one holder (the caller); NULL when it
+// cannot be had (errno ENOMEM).
+mpool_allocator *allocator_make_held();
+
+// True when pools hold the allocator (a root made it).
+inline bool allocator_is_held(const mpool_allocator *a) { return a->holders.load(std::memory_order_relaxed) != 0; }
+
+// One more holder of an allocator that is held (so it cannot go meanwhile).
+inline void allocator_hold(mpool_allocator *a) { a->holders.fetch_add(1, std::memory_order_relaxed); }
+
+// One holder less: the last one destroys the allocator (every pool using it
+// is gone then). From any thread.
+void allocator_release(mpool_allocator *allocator);
 
 // The block source that a NULL source stands for.
 mpool_block_source_t default_block_source();

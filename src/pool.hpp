@@ -56,11 +56,12 @@ enum class pool_state : uint8_t {
 // of mpool_clear(), repeated until a round finds nothing to do.
 enum class teardown_step : uint8_t { pre_cleanups, children, cleanups, userdata };
 
-// Flags of a pool, fixed at creation.
+// Flags of a pool, fixed at creation (but kOwnsAllocator, which a move may
+// set: reparent.cpp, with the pool to itself).
 enum pool_flag : uint8_t {
     kHasLimit = 1,      // an mpool__limit record follows the header
     kHasHandler = 2,    // an mpool__handler record follows (the limit's, if any)
-    kOwnsAllocator = 4, // a root that made its allocator destroys it
+    kOwnsAllocator = 4, // holds its allocator, made by a root (allocator.hpp): released when freed
     kConcurrent = 8,    // MPOOL_CONCURRENT: threads allocate in lanes (lanes.hpp)
     kChecked = 16,      // allocations are laid out with redzones for the checkers (checks.hpp)
     kDebug = 32,        // debug mode: records, canaries, misuse checks; an mpool__debug record follows the others

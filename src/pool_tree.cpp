@@ -349,7 +349,11 @@ bool destroy_on_short_path(mpool_t *pool) {
     CreatePlan plan;
     if (plan_create(parent, options, &plan) != 0) return static_cast<mpool_t *>(fail_invalid());
     if (!plan.allocator) {
-        if (!(plan.allocator = mpool_allocator_create(nullptr))) return fail_create(parent, options, plan.wanted);
+        if (!(plan.allocator = allocator_make_held())) return fail_create(parent, options, plan.wanted);
+        plan.flags |= kOwnsAllocator;
+    } else if (plan.allocator != (parent ? parent->allocator : nullptr) && allocator_is_held(plan.allocator) &&
+               !allocator_held_from(parent, plan.allocator)) {
+        allocator_hold(plan.allocator); // another root's allocator, given in the options outside its holders' trees
         plan.flags |= kOwnsAllocator;
     }
     if (is_plain_child(parent, plan)) {
@@ -364,7 +368,7 @@ bool destroy_on_short_path(mpool_t *pool) {
         home = nullptr;
     }
     if (!home) {
-        if (plan.flags & kOwnsAllocator) mpool_allocator_destroy(plan.allocator);
+        if (plan.flags & kOwnsAllocator) allocator_release(plan.allocator);
         return fail_create(parent, options, plan.wanted);
     }
     mpool_t *pool = build_pool(home, parent, plan, options);
@@ -414,7 +418,7 @@ void free_pool(mpool_t *pool) {
         retire_home(home, flags);
         allocator_give(allocator, home);
     }
-    if (flags & kOwnsAllocator) mpool_allocator_destroy(allocator);
+    if (flags & kOwnsAllocator) allocator_release(allocator); // the last holder destroys it
 }
 
 void reset_pool(mpool_t *pool) {

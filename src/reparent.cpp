@@ -5,21 +5,24 @@
 // userdata, tag, its own lanes (with their caches) and its children. What
 // changes, in this order, all checks and charges first so that a refusal
 // changes nothing:
-// 1. checks: no cycle; every allocator the subtree uses outlives it in the
-//    new place (an allocator made by a root is destroyed with that root, so
-//    a pool using it may not leave the root's subtree; a root that made its
-//    own allocator takes it along and may become a child anywhere).
+// 1. checks: no cycle, and the pool is live.
 // 2. where it goes: lane_choose() on the new parent, as a create does.
 // 3. limits: the subtree's bytes (its bytes_reserved with descendants: the
 //    bytes every limit above it counts) are charged to the limits that the
 //    new place adds, those below the nearest limited pool above both
 //    places; ENOMEM when one refuses. A lane the new parent needs is made
 //    only then (its block is charged as a create's would be).
-// 4. the move: unlinked from the old parent's list as a destroy unlinks (the
+// 4. the allocators: every allocator a root made that the subtree uses
+//    stays alive while the subtree does (allocator.hpp): a pool of the
+//    subtree that no holder at or above it would keep it for in the new
+//    place becomes a holder. Done before the unlink, while the old holders
+//    above are still there. So a pool moves from any tree to any other,
+//    and its blocks still come from and go back to its own allocator.
+// 5. the move: unlinked from the old parent's list as a destroy unlinks (the
 //    own list under the old parent's allocator lock, or its lane under the
 //    lane's lock), linked as the new parent's newest child as a create links
 //    (link_child: own list or this thread's lane, with a birth number).
-// 5. the limits the old place had and the new one has not are released,
+// 6. the limits the old place had and the new one has not are released,
 //    and every pool of the subtree whose nearest limit was above the pool
 //    (its cached `limiter`) points at the new place's.
 // Lock order: each lock is taken alone (an allocator's, or a lane's), as
@@ -32,21 +35,26 @@ using namespace mpool::detail;
 
 namespace {
 
-// True when a pool of the subtree takes its blocks from `allocator`.
-bool subtree_uses(const mpool_t *pool, const mpool_allocator *allocator) {
-    bool uses = false;
-    walk_subtree(pool, [&uses, allocator](const mpool_t *p) { uses = uses || p->allocator == allocator; });
-    return uses;
+// True when, once the subtree of `top` is under `new_parent`, `pool` (of
+// that subtree) or a pool above it holds its allocator.
+bool held_in_new_place(const mpool_t *pool, const mpool_t *top, const mpool_t *new_parent) {
+    for (const mpool_t *p = pool;; p = p->parent) {
+        if ((p->flags & kOwnsAllocator) && p->allocator == pool->allocator) return true;
+        if (p == top) return allocator_held_from(new_parent, pool->allocator);
+    }
 }
 
-// True when the subtree would outlive an allocator it uses: one made and
-// owned by an ancestor that will not be an ancestor of the new place.
-bool allocator_would_die_first(const mpool_t *pool, const mpool_t *new_parent) {
-    for (const mpool_t *owner = pool->parent; owner; owner = owner->parent)
-        if ((owner->flags & kOwnsAllocator) && !mpool_is_ancestor(owner, new_parent) &&
-            subtree_uses(pool, owner->allocator))
-            return true;
-    return false;
+// Step 4: makes a holder of each pool of the subtree whose allocator a root
+// made and that nothing would hold it for in the new place. Parents come
+// before children, so a child on its parent's allocator is held by then.
+void hold_allocators_for(mpool_t *top, const mpool_t *new_parent) {
+    walk_subtree(top, [top, new_parent](const mpool_t *p) {
+        mpool_allocator *allocator = p->allocator;
+        if (p != top && p->parent->allocator == allocator) return;
+        if (!allocator_is_held(allocator) || held_in_new_place(p, top, new_parent)) return;
+        allocator_hold(allocator);
+        const_cast<mpool_t *>(p)->flags |= kOwnsAllocator; // the caller has the subtree to itself
+    });
 }
 
 // The nearest limited pool above both the old parent and the new one (or
@@ -83,7 +91,6 @@ int reparent(mpool_t *pool, mpool_t *new_parent) {
     if (pool->state != pool_state::live) return EINVAL; // its teardown (or an ancestor's) is running it
     if (mpool_is_ancestor(pool, new_parent)) return EINVAL; // a cycle
     if (!old_parent && !new_parent) return 0;
-    if (allocator_would_die_first(pool, new_parent)) return EINVAL;
 
     child_link link = child_link::own_list;
     mpool__lane *lane = nullptr;
@@ -104,6 +111,7 @@ int reparent(mpool_t *pool, mpool_t *new_parent) {
         return ENOMEM;
     }
 
+    hold_allocators_for(pool, new_parent);
     mpool_t *old_outside = old_parent ? old_parent->limiter : nullptr;
     if (old_parent) unlink_from_parent(pool);
     pool->parent = new_parent;

@@ -15,6 +15,15 @@ namespace mpool::detail {
 // rest needs the pool to the caller.
 void pool_own_stats(const mpool_t *pool, mpool_stats_t *out);
 
+// True when `pool` or one of its ancestors holds `allocator` (kOwnsAllocator:
+// see allocator_make_held()), so that it lives as long as the pool does.
+// NULL: false.
+inline bool allocator_held_from(const mpool_t *pool, const mpool_allocator *allocator) {
+    for (const mpool_t *p = pool; p; p = p->parent)
+        if ((p->flags & kOwnsAllocator) && p->allocator == allocator) return true;
+    return false;
+}
+
 // --- pool_tree.cpp
 
 // Links `pool` as the newest child of `parent`, where lane_choose() put it:

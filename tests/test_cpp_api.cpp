@@ -468,13 +468,6 @@ TEST_F(CppApi, MakeRootDetachesAChild) {
     mpool_allocator_destroy(allocator);
 }
 
-TEST_F(CppApi, AChildCannotLeaveTheTreeWhoseRootOwnsItsAllocator) {
-    mpool::Pool first, second; // each root made its own allocator
-    mpool::Pool child = first.child();
-    EXPECT_THROW(child.reparent(second), std::invalid_argument);
-    EXPECT_EQ(child.parent(), first.get());
-}
-
 TEST_F(CppApi, ReparentUnderADescendantThrowsInvalidArgument) {
     mpool::Pool root;
     mpool::Pool child = root.child();

@@ -225,20 +225,6 @@ TEST_F(Reparent, ToNullMakesARootWhenTheAllocatorIsShared) {
     EXPECT_EQ(source.live_blocks, 0u);
 }
 
-// Guards the allocator's lifetime: a root's own allocator dies with it, so
-// none of its pools may leave its tree.
-TEST_F(Reparent, LeavingTheTreeWhoseRootOwnsTheAllocatorIsEinval) {
-    mpool_t *tree = mpool_create(nullptr);
-    mpool_t *other_tree = mpool_create(nullptr);
-    mpool_t *pool = mpool_create(mpool_create(tree));
-    EXPECT_EQ(mpool_reparent(pool, nullptr), EINVAL);
-    EXPECT_EQ(mpool_reparent(pool, other_tree), EINVAL);
-    EXPECT_EQ(mpool_parent(mpool_parent(pool)), tree);
-    EXPECT_EQ(mpool_reparent(pool, tree), 0); // within the tree: fine
-    mpool_destroy(other_tree);
-    mpool_destroy(tree);
-}
-
 // A root that made its allocator becomes a child anywhere: the allocator
 // goes with it (LeakSanitizer checks it is destroyed with the new parent).
 TEST_F(Reparent, RootOwningItsAllocatorBecomesAChild) {

@@ -178,7 +178,7 @@ typedef void (*mpool_cleanup_fn)(void *data);
 typedef void (*mpool_oom_fn)(mpool_t *pool, size_t size);
 
 typedef struct mpool_options {
-    mpool_allocator_t *allocator; /* NULL: the parent's; for a root, a new private one owned by the pool */
+    mpool_allocator_t *allocator; /* NULL: the parent's; for a root, a new one, destroyed with the last pool using it */
     size_t block_size;            /* size of the pool's first block; 0: the library chooses */
     size_t limit;                 /* most bytes of blocks this pool and its descendants may hold; 0: none */
     mpool_oom_fn oom;             /* NULL: inherit the parent's */
@@ -224,8 +224,12 @@ MPOOL_API mpool_t *mpool_create(mpool_t *parent);
 
 /* Creates a pool with options (NULL: all defaults).
  * - allocator: where blocks come from. A child given none shares its
- *   parent's; a root given none gets a private allocator that it destroys
- *   when it is destroyed. An allocator given here must outlive the pool.
+ *   parent's; a root given none gets an allocator of its own, which the
+ *   library destroys with the last pool that uses it: the root, or a pool
+ *   that mpool_reparent() took out of the root's tree, whichever is
+ *   destroyed last. An allocator given here must outlive the pool, unless
+ *   a root made it (mpool_get_allocator() of such a root): the pool then
+ *   keeps it alive as the root's own pools do.
  * - block_size: the size of the first block, pool header included; rounded
  *   up to an ordinary block size (see MPOOL_BLOCK_SLACK), at most
  *   MPOOL_MAX_BLOCK_SIZE. 0: the library chooses (see above).
@@ -280,9 +284,10 @@ MPOOL_API void *mpool_extra(const mpool_t *pool);
 MPOOL_API void mpool_clear(mpool_t *pool);
 
 /* Does what mpool_clear() does, then unlinks the pool from its parent and
- * gives all of its blocks back to the allocator; a root also destroys the
- * allocator it owns. NULL: no-op. Safe to call concurrently with the creation
- * and destruction of the pool's siblings. */
+ * gives all of its blocks back to the allocator; the allocator a root made
+ * goes with the last pool that uses it (see the allocator option). NULL:
+ * no-op. Safe to call concurrently with the creation and destruction of the
+ * pool's siblings. */
 MPOOL_API void mpool_destroy(mpool_t *pool);
 
 /* ---------------------------------------------------------------- allocation */
@@ -509,7 +514,9 @@ MPOOL_API mpool_t *mpool_parent(const mpool_t *pool);
  * either is NULL). */
 MPOOL_API int mpool_is_ancestor(const mpool_t *ancestor, const mpool_t *pool);
 
-/* The allocator the pool takes its blocks from (NULL for pool NULL). */
+/* The allocator the pool takes its blocks from (NULL for pool NULL). Valid
+ * while the pool lives; one a root made belongs to the library (destroyed
+ * with the last pool using it): never give it to mpool_allocator_destroy. */
 MPOOL_API mpool_allocator_t *mpool_get_allocator(const mpool_t *pool);
 
 /* ---------------------------------------------------------------- statistics */
@@ -609,17 +616,17 @@ MPOOL_API int mpool_report(const mpool_t *pool, FILE *out, unsigned flags);
  * were not ancestors before, and released from those it leaves; limits of
  * the pool and its descendants are unchanged. Each pool keeps its
  * allocator and its flags (a pool moved under a debug-mode or concurrent
- * parent does not become one).
+ * parent does not become one): its blocks still come from and go back to
+ * that allocator, and its new children take it too. So a pool moves from
+ * any tree to any other: an allocator that a root made (a root created
+ * without one in its options) stays alive while any pool uses it, and is
+ * destroyed with the last of them, whether that is the root or a pool
+ * moved out of its tree (or under NULL). An allocator given in options is
+ * the caller's, as at creation: it must outlive every pool using it.
  * Returns 0, or:
  * - EINVAL: pool NULL; `new_parent` is `pool` or one of its descendants
  *   (a cycle); `pool` is being cleared or destroyed (its own teardown or an
- *   ancestor's has reached it); or a pool of the subtree takes its blocks
- *   from an allocator that an ancestor made (a root created without an
- *   allocator in its options) and the new place is not below that
- *   ancestor, which would destroy the allocator under it. So pools move
- *   freely within a tree, and between trees that share an allocator given
- *   in their options; a root that made its own allocator may become a
- *   child anywhere (the allocator is destroyed with it).
+ *   ancestor's has reached it).
  * - ENOMEM: a new ancestor's limit cannot take the subtree's bytes, or the
  *   new parent's lane for this thread could not be had; the out-of-memory
  *   handler that applies to `new_parent` is called, errno is set.

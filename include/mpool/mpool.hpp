@@ -436,7 +436,7 @@ private:
 // is destroyed by a clear or destroy of an ancestor.
 class Pool : public PoolRef {
 public:
-    // A root pool with a private allocator.
+    // A root pool with an allocator of its own.
     Pool() : Pool(nullptr, nullptr) {}
     // A root pool with options.
     explicit Pool(const Options &options) : Pool(nullptr, &options) {}
@@ -478,7 +478,7 @@ public:
     // or makes it a root (make_root()); the handle still owns it, and
     // becomes empty if the new parent destroys it. Throws
     // std::invalid_argument for a move mpool_reparent() refuses with
-    // EINVAL (a cycle, an allocator that would die first) and
+    // EINVAL (a cycle, a pool being torn down) and
     // std::bad_alloc when the new place's limits cannot take the subtree.
     // Without exceptions: false on failure. Reparent a pool owned by a Pool
     // through its handle: mpool_reparent() of a root that a Pool owns does
