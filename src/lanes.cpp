@@ -102,7 +102,6 @@ mpool__lane *lane_make(mpool_t *parent) {
     do {
         lane->next = lane_list(word);
         lane->births = lane->next ? lane->next->births : &lane->birth_counter;
-        lane->own_list_owner = lane->next ? lane->next->own_list_owner : (word & 1u) ? word : 0;
     } while (!parent->lanes.compare_exchange_weak(word, reinterpret_cast<uintptr_t>(lane), std::memory_order_acq_rel,
                                                   std::memory_order_acquire));
     return lane;
@@ -114,13 +113,6 @@ mpool__lane *lane_for_thread(mpool_t *pool) {
 }
 
 bool lane_is_mine(const mpool__lane *lane) { return lane->owner.load(std::memory_order_relaxed) == this_thread(); }
-
-bool own_list_is_mine(const mpool_t *parent) {
-    uintptr_t word = parent->lanes.load(std::memory_order_acquire);
-    if (word & 1u) return word == thread_marker();
-    const mpool__lane *lane = lane_list(word);
-    return lane && lane->own_list_owner == thread_marker();
-}
 
 mpool__block *lane_take_block(mpool__lane *lane, size_t size) {
     std::lock_guard guard(lane->cache.lock);

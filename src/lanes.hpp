@@ -49,8 +49,6 @@ struct mpool__lane {
     mpool__lane *owner_next;                  // in the owner's list; guarded by the global owner lock
     mpool__block *block;                      // the block this lane lives in
     std::atomic<uint32_t> *births;            // the parent's birth counter: birth_counter of its first lane; fixed once published
-    uintptr_t own_list_owner;                 // the thread marker the parent's `lanes` word held before its first lane (whose
-                                              // children are on the parent's own list), copied to every later lane; 0: none. Fixed once published
     alignas(kCacheLine) mpool__block_cache cache; // idle blocks for this lane's children; its lock guards `children` too
     mpool_t *children;                        // newest first, linked by sibling pointers; guarded by cache.lock
     mpool::detail::sizing_estimate child_sizing; // like the parent's, for this thread's children; owner only
@@ -98,10 +96,6 @@ inline mpool__lane *lane_of(const mpool_t *child) {
 // True when the calling thread owns the lane.
 bool lane_is_mine(const mpool__lane *lane);
 
-// True when the children on the parent's own list were made by the calling
-// thread (the own list is its list: see the `lanes` word above).
-bool own_list_is_mine(const mpool_t *parent);
-
 // A block of exactly `size` for a new child, from the lane's cache; NULL
 // when it has none.
 mpool__block *lane_take_block(mpool__lane *lane, size_t size);
@@ -135,7 +129,7 @@ inline mpool_t *lanes_newest_child(const mpool_t *parent) {
 // NULL: walks every child of a parent, for statistics.
 mpool_t *lanes_first_child_after(const mpool_t *parent, const mpool__lane *lane);
 
-// A pool's children, in the order walks see them: its own list, then each
+// A pool's children, in the order walk_subtree() goes: its own list, then each
 // lane's. NULL after the last.
 inline const mpool_t *first_child_of(const mpool_t *pool) {
     return pool->first_child ? pool->first_child : lanes_first_child_after(pool, nullptr);

@@ -3,6 +3,7 @@
 #define MPOOL_SRC_POOL_HPP
 
 #include <atomic>
+#include <cstring>
 #include <type_traits>
 
 #include "allocator.hpp"
@@ -44,7 +45,8 @@ struct mpool__annex {
 namespace mpool::detail {
 
 // Where a pool is in its life. Only the thread that clears or destroys a
-// pool changes its state.
+// pool changes its state (with store_state(): walks in other threads read
+// it, see load_state()).
 enum class pool_state : uint8_t {
     live,       // usable
     clearing,   // mpool_clear() runs its cleanups and destroys its children; live again after
@@ -53,7 +55,9 @@ enum class pool_state : uint8_t {
 };
 
 // Which part of a teardown a clearing or destroying pool is in: the order
-// of mpool_clear(), repeated until a round finds nothing to do.
+// of mpool_clear(), repeated until a round finds nothing to do. While the
+// pool is live, its `step` field holds the walks inside it instead (see
+// walks_inside()); pre_cleanups is 0, so a teardown starts where no walk is.
 enum class teardown_step : uint8_t { pre_cleanups, children, cleanups, userdata };
 
 // Flags of a pool, fixed at creation (but kOwnsAllocator, which a move may
@@ -77,8 +81,9 @@ enum pool_flag : uint8_t {
 // the smallest block (static_assert below).
 struct mpool_pool {
     mpool__region region;                 // must stay first: its cursor is what mpool_alloc() inlines
-    mpool::detail::pool_state state;      // see pool_state
-    mpool::detail::teardown_step step;    // while clearing or destroying: what runs next
+    mpool::detail::pool_state state;      // see pool_state; written with store_state()
+    mpool::detail::teardown_step step;    // overloaded: while clearing or destroying, what runs next; while live, the
+                                          // walks inside the pool (walks_inside()), under its list's lock
     uint8_t flags;                        // pool_flag bits
     bool marked;                          // a mark was taken since the last clear: see large_since_mark
     uint32_t birth;                       // its number from the parent's birth counter: the lanes' (lanes.hpp), or own_births on the own list
@@ -177,6 +182,36 @@ inline mpool__concurrent *concurrent_of(const mpool_t *pool) {
 inline mpool__debug *debug_of(const mpool_t *pool) {
     return reinterpret_cast<mpool__debug *>(pool_bytes(pool) +
                                             records_size(pool->flags & (kHasLimit | kHasHandler | kConcurrent)));
+}
+
+// The state as a walk in another thread reads it (walk_entry.cpp): under
+// the lock of the list that holds the pool, while the pool's own thread may
+// be changing it. Every write is a store_state(), whose release pairs with
+// this acquire: a walk that sees a pool live again after a clear sees the
+// walks count that the clear reset. Both are plain moves on x86.
+inline pool_state load_state(const mpool_t *pool) {
+    return std::atomic_ref<pool_state>(const_cast<mpool_t *>(pool)->state).load(std::memory_order_acquire);
+}
+inline void store_state(mpool_t *pool, pool_state state) {
+    std::atomic_ref<pool_state>(pool->state).store(state, std::memory_order_release);
+}
+
+// How many walks are inside a live pool: visiting it or one of its
+// descendants (walk_entry.cpp). Kept in `step`, which a live pool does not
+// use; read and written under the lock of the list that holds the pool.
+inline unsigned walks_inside(const mpool_t *pool) { return static_cast<unsigned>(pool->step); }
+inline void set_walks_inside(mpool_t *pool, unsigned walks) { pool->step = static_cast<teardown_step>(walks); }
+
+// True when the pool is live and no walk is inside it: `state` and `step`
+// read as one 16-bit word, both 0, so that the short destroy
+// (pool_tree.cpp) tests both in the one compare it had for the state.
+inline bool live_with_no_walk_inside(const mpool_t *pool) {
+    static_assert(offsetof(mpool_pool, step) == offsetof(mpool_pool, state) + 1 &&
+                      static_cast<int>(pool_state::live) == 0 && static_cast<int>(teardown_step::pre_cleanups) == 0,
+                  "state and step are one word, 0 for a live pool with no walk inside");
+    uint16_t word;
+    std::memcpy(&word, pool_bytes(pool) + offsetof(mpool_pool, state), sizeof word);
+    return word == 0;
 }
 
 inline bool is_checked(const mpool_t *pool) { return (pool->flags & kChecked) != 0; }

@@ -317,14 +317,21 @@ mpool_t *create_on_short_path(mpool_t *parent) {
     return region_take_blocks(r, home);
 }
 
+// The destroy looks at the state under the allocator's lock, where a walk
+// enters the children of the own list (walk_entry.cpp): a pool a walk is
+// inside goes the general way, which waits for the walk to leave. So every
+// change to the pool is made under the lock.
 bool destroy_on_short_path(mpool_t *pool) {
     if (may_be_quarantined(pool)) return false;
     mpool_t *parent = pool->parent;
     mpool__block *home = home_block(pool);
     mpool__region *r = &pool->region;
-    if (!parent || (pool->flags & kNotShortPath) || pool->limiter || pool->state != pool_state::live || pool->annex ||
-        pool->first_child || first_lane(pool) || lane_of(pool) || pool->allocator != parent->allocator)
+    if (!parent || (pool->flags & kNotShortPath) || pool->limiter || pool->annex || pool->first_child ||
+        first_lane(pool) || lane_of(pool) || pool->allocator != parent->allocator)
         return false;
+    mpool_allocator *allocator = pool->allocator;
+    std::lock_guard guard(allocator->lock);
+    if (!live_with_no_walk_inside(pool)) return false;
     pool_validate(pool);
     if (pool->owner) *pool->owner = nullptr;
     size_t used;
@@ -334,9 +341,7 @@ bool destroy_on_short_path(mpool_t *pool) {
     else
         others = take_other_blocks(r, home, &used);
     parent->child_sizing.record_destroy(used);
-    pool->state = pool_state::destroyed;
-    mpool_allocator *allocator = pool->allocator;
-    std::lock_guard guard(allocator->lock);
+    store_state(pool, pool_state::destroyed);
     remove_child(&parent->first_child, pool);
     if (!allocator_push_locked(allocator, home)) allocator_give_locked(allocator, home);
     if (others) allocator_give_locked(allocator, others);
@@ -407,7 +412,7 @@ void free_pool(mpool_t *pool) {
     if (flags & kChecked) check_blocks_retired((flags & kDebug) != 0, chain, nullptr, true);
     home->next = chain;
     pool_release_charge(pool, home);
-    pool->state = pool_state::destroyed;
+    store_state(pool, pool_state::destroyed);
     // The header lives in `home`: nothing of the pool is read once it is
     // unlinked (in a checked pool its home block is then made inaccessible).
     if (lane) {

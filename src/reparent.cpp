@@ -27,7 +27,10 @@
 //    (its cached `limiter`) points at the new place's.
 // Lock order: each lock is taken alone (an allocator's, or a lane's), as
 // create and destroy take them; none is held while another is taken.
+// Walks: the unlink of step 4 waits until no walk (mpool_walk, in another
+// thread) is inside the pool, as a destroy does.
 #include <cerrno>
+#include <thread>
 
 #include "tree.hpp"
 
@@ -66,16 +69,19 @@ mpool_t *common_limiter(const mpool_t *old_parent, const mpool_t *new_parent) {
 }
 
 // Takes the pool off its parent's list, as free_pool() does but keeping
-// everything it holds.
+// everything it holds, once no walk is inside it (walk_entry.cpp): a walk
+// climbs back through the parent links of the pools it is inside.
 void unlink_from_parent(mpool_t *pool) {
-    mpool_t *parent = pool->parent;
-    if (mpool__lane *lane = lane_of(pool)) {
-        std::lock_guard guard(lane->cache.lock);
-        remove_child(&lane->children, pool);
-        return;
+    for (;;) {
+        {
+            child_list_lock guard(pool);
+            if (walks_inside(pool) == 0) {
+                remove_child(guard.children(), pool);
+                return;
+            }
+        }
+        std::this_thread::yield();
     }
-    std::lock_guard guard(parent->allocator->lock);
-    remove_child(&parent->first_child, pool);
 }
 
 // Points the subtree's pools that counted against `from` (a limit above

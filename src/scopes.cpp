@@ -12,7 +12,7 @@
 #include <cstring>
 #include <type_traits>
 
-#include "lanes.hpp"
+#include "tree.hpp"
 
 using namespace mpool::detail;
 
@@ -155,7 +155,7 @@ int mpool_rewind(mpool_t *pool, const mpool_mark_t *mark) {
     if (!mark_is_usable(pool, m)) return EINVAL;
     bool entered = is_debug(pool) && check_enter(pool);
     pool_validate(pool);
-    pool->state = pool_state::clearing;
+    enter_teardown(pool, pool_state::clearing); // once no walk is inside it
     pool->step = teardown_step::pre_cleanups;
     while (undo_one(pool, m)) {
     }
@@ -168,7 +168,7 @@ int mpool_rewind(mpool_t *pool, const mpool_mark_t *mark) {
     check_rewind(pool, m.table);
     region_rewind(&pool->region, pool, m.region);
     pool->large_since_mark = 0; // the large blocks taken since went back: this mark is the newest again
-    pool->state = pool_state::live;
+    leave_teardown(pool);
     pool_validate(pool);
     check_leave(pool, entered);
     return 0;

@@ -18,7 +18,7 @@
 // and the walk, which always looks afresh for the newest child, never sees
 // it again. A pool whose teardown is already running further up the stack
 // (its state is not live) is left alone by a nested clear or destroy.
-#include "lanes.hpp"
+#include "tree.hpp"
 
 using namespace mpool::detail;
 
@@ -84,10 +84,12 @@ mpool_t *step(mpool_t *pool) {
     return nullptr;
 }
 
+// Waits for the walks inside the pool to leave it (walk_entry.cpp): from
+// its new state on, no walk enters it.
 void begin(mpool_t *pool, pool_state state) {
     pool_validate(pool);
     if (is_concurrent(pool)) lanes_check_idle(pool);
-    pool->state = state;
+    enter_teardown(pool, state);
     pool->step = teardown_step::pre_cleanups;
 }
 
@@ -123,7 +125,7 @@ void teardown(mpool_t *top, teardown_end end) {
     if (has_work(top)) walk(top); // a pool with nothing to run (a typical request) goes straight on
     if (end == teardown_end::clear) {
         reset_pool(top);
-        top->state = pool_state::live;
+        leave_teardown(top);
         check_leave(top, entered);
     } else {
         free_pool(top);

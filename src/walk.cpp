@@ -1,21 +1,23 @@
 // walk.cpp - mpool_walk() and mpool_report(): a pool's subtree, pool by
 // pool, parents before children, with no recursion.
 //
-// Which pools a walk sees. Other threads may create and destroy children of
-// the pools being walked (the server pattern: workers make and drop
-// children of one long-lived pool while another thread reports on it).
-// Such a child is written by its thread and may be freed at any moment, so
-// the walk never reads one: it descends only into the lists of children
-// that the calling thread links (its lane of each parent, and the parent's
-// own list when the calling thread made the children there, see lanes.hpp),
-// and counts the other lists' children, under their locks, in the parent's
-// `children` figure without visiting them. A single-threaded program sees
-// its whole tree.
+// Which pools a walk sees. Other threads may create, clear, rewind,
+// reparent and destroy pools below the walked one while it runs (the server
+// pattern: workers make and drop children of one long-lived pool while
+// another thread reports on it). The walk reads a pool only while it is
+// inside it (walk_entry.cpp): it enters each child it goes down to, under
+// the lock of the child's list, when the child is live, and leaves it once
+// the child's subtree is done; meanwhile the child's clear, rewind, destroy
+// or reparent waits. A child whose teardown has begun is passed over, with
+// its subtree. Every list of children is read under its lock.
 //
-// Order: a pool, then its children newest first (the calling thread's lane
-// holds children newer than those of the own list), each followed by its
-// own subtree; depth-first as teardown.cpp goes, keeping no stack: the walk
-// climbs back through parent links and carries on with the next sibling.
+// Order: a pool, then its children, each followed by its own subtree:
+// those on lanes, lane by lane (newest lane first), newest first in each;
+// then those on the own list, newest first (they are older than all the
+// lanes' ones). So each thread's children come newest first. Depth-first
+// as teardown.cpp goes, keeping no stack: the walk climbs back through
+// parent links (fixed while it is inside: a reparent waits) and carries on
+// with the next sibling.
 #include <array>
 #include <cerrno>
 #include <cinttypes>
@@ -28,53 +30,71 @@ using namespace mpool::detail;
 
 namespace {
 
-// The first child on the calling thread's lists of `parent`, from `lane`
-// on (that lane's list included), then the own list when `own_is_mine`;
-// NULL when there is none.
-const mpool_t *first_mine_from(const mpool_t *parent, const mpool__lane *lane, bool own_is_mine) {
-    for (const mpool__lane *l = lane; l; l = l->next)
-        if (lane_is_mine(l) && l->children) return l->children;
-    return own_is_mine ? parent->first_child : nullptr;
+// The first child from `child` on along its list that the walk can enter,
+// entered; NULL when none. Under the list's lock.
+const mpool_t *enter_first_live(const mpool_t *child) {
+    for (; child; child = child->next_sibling)
+        if (walk_enter_locked(child)) return child;
+    return nullptr;
 }
 
-// The walk's children of a pool: those linked by the calling thread, newest
-// first. NULL after the last.
-const mpool_t *first_visible_child(const mpool_t *pool) {
-    return first_mine_from(pool, first_lane(pool), own_list_is_mine(pool));
+// The first child of `parent` that the walk can enter, on the lanes from
+// `lane` on, then on the own list; entered. NULL when there is none.
+const mpool_t *enter_child_from(const mpool_t *parent, mpool__lane *lane) {
+    for (; lane; lane = lane->next) { // lanes live as long as the parent, which the walk is inside
+        std::lock_guard guard(lane->cache.lock);
+        if (const mpool_t *child = enter_first_live(lane->children)) return child;
+    }
+    std::lock_guard guard(parent->allocator->lock);
+    return enter_first_live(parent->first_child);
 }
 
-const mpool_t *next_visible_sibling(const mpool_t *child) {
-    if (child->next_sibling) return child->next_sibling;
-    const mpool__lane *lane = lane_of(child);
-    if (!lane) return nullptr; // the own list comes last
-    return first_mine_from(child->parent, lane->next, own_list_is_mine(child->parent));
+// The next child after `child` (entered) that the walk can enter, entered;
+// NULL when there is none. Leaves `child`.
+const mpool_t *enter_next_sibling(const mpool_t *child) {
+    const mpool_t *parent = child->parent;
+    mpool__lane *lane = lane_of(child); // read while the walk is inside it: it cannot move
+    {
+        child_list_lock guard(child);
+        const mpool_t *next = enter_first_live(child->next_sibling);
+        walk_leave_locked(child);
+        if (next) return next;
+    }
+    return lane ? enter_child_from(parent, lane->next) : nullptr; // the own list comes last
 }
 
-size_t count_visible_children(const mpool_t *pool) {
-    size_t n = 0;
-    for (const mpool_t *child = first_visible_child(pool); child; child = next_visible_sibling(child)) ++n;
-    return n;
+// Leaves `pool` and its ancestors up to `top`, which a walk does not enter.
+void leave_up_to(const mpool_t *pool, const mpool_t *top) {
+    while (pool != top) {
+        const mpool_t *parent = pool->parent;
+        walk_leave(pool);
+        pool = parent;
+    }
 }
 
 int walk(const mpool_t *top, mpool_visit_fn visit, void *ctx) {
-    const mpool_t *pool = top;
+    const mpool_t *pool = top; // `top`, or a pool the walk is inside
     unsigned depth = 0;
     for (;;) {
         mpool_stats_t own;
         pool_own_stats(pool, &own);
-        if (int stop = visit(pool, depth, &own, ctx)) return stop;
-        if (const mpool_t *child = first_visible_child(pool)) {
+        if (int stop = visit(pool, depth, &own, ctx)) {
+            leave_up_to(pool, top);
+            return stop;
+        }
+        if (const mpool_t *child = enter_child_from(pool, first_lane(pool))) {
             pool = child;
             ++depth;
             continue;
         }
         for (;;) { // climb until a pool has a next sibling
             if (pool == top) return 0;
-            if (const mpool_t *sibling = next_visible_sibling(pool)) {
+            const mpool_t *parent = pool->parent;
+            if (const mpool_t *sibling = enter_next_sibling(pool)) {
                 pool = sibling;
                 break;
             }
-            pool = pool->parent;
+            pool = parent;
             --depth;
         }
     }
@@ -230,7 +250,6 @@ struct Report {
     bool any = false;         // a pool was written
     unsigned last_depth = 0;  // of the pool written last
     size_t pools = 0;         // visited
-    size_t child_figures = 0; // the visited pools' `children` added up
     mpool_stats_t total = {}; // the visited pools' figures added up
 
     bool write(const char *s) {
@@ -291,11 +310,6 @@ bool write_text_line(Report *r, const mpool_t *pool, unsigned depth, const mpool
     add_text_figures(&line, own);
     line.add("  children ");
     line.add_count(own->children);
-    if (size_t others = own->children - count_visible_children(pool); others > 0) {
-        line.add(" (");
-        line.add_count(others);
-        line.add(" not visited)");
-    }
     line.add("\n");
     return r->indent(depth) && r->write(line.text());
 }
@@ -322,9 +336,7 @@ bool write_json_object(Report *r, const mpool_t *pool, unsigned depth, const mpo
         line.add("\": ");
         line.add_number(f.value);
     }
-    line.add(", \"children_not_visited\": ");
-    line.add_number(own->children - count_visible_children(pool));
-    line.add(", \"children\": [");
+    line.add(", \"children_not_visited\": 0, \"children\": ["); // always 0 since every child is visited: kept for readers
     return r->write(line.text());
 }
 
@@ -335,7 +347,6 @@ int report_pool(const mpool_t *pool, unsigned depth, const mpool_stats_t *own, v
     r->any = true;
     r->last_depth = depth;
     r->pools += 1;
-    r->child_figures += own->children;
     r->total.bytes_allocated += own->bytes_allocated;
     r->total.bytes_reserved += own->bytes_reserved;
     r->total.blocks += own->blocks;
@@ -349,11 +360,6 @@ bool write_totals(Report *r) {
     add_text_figures(&line, &r->total);
     line.add("  pools ");
     line.add_count(r->pools);
-    // Every visited pool but the first is counted in its parent's figure.
-    if (size_t others = r->child_figures - (r->pools - 1); others > 0) {
-        line.add("  not visited ");
-        line.add_count(others);
-    }
     line.add("\n");
     return r->write(line.text());
 }
@@ -365,16 +371,21 @@ extern "C" {
 int mpool_walk(const mpool_t *pool, mpool_visit_fn visit, void *ctx) {
     if (!pool || !visit) return EINVAL;
     check_not_destroyed(pool, "mpool_walk");
-    return walk(pool, visit, ctx);
+    if (!walk_begin()) return EAGAIN;
+    int result = walk(pool, visit, ctx);
+    walk_end();
+    return result;
 }
 
 int mpool_report(const mpool_t *pool, FILE *out, unsigned flags) {
     if (!pool || !out || (flags & ~MPOOL_REPORT_JSON) != 0) return EINVAL;
     check_not_destroyed(pool, "mpool_report");
+    if (!walk_begin()) return EAGAIN;
     int saved_errno = errno;
     errno = 0;
     Report r{out, (flags & MPOOL_REPORT_JSON) != 0};
     walk(pool, report_pool, &r);
+    walk_end();
     if (r.error == 0) {
         if (r.json)
             r.close_objects(r.last_depth, 0) && r.write("\n");

@@ -1,5 +1,6 @@
 """Reads mpool_report_sample's JSON from stdin: it must parse as UTF-8 JSON
-and hold the tree and tags that report_sample.c made."""
+and hold the tree and tags that report_sample.c made, with the figures of
+every pool numbers."""
 import json
 import sys
 
@@ -19,7 +20,17 @@ expected = ['root "quoted" \\ back', [
 ]]
 if shape(doc) != expected:
     sys.exit("unexpected tree: %r" % (shape(doc),))
-for key in ("bytes_allocated", "bytes_reserved", "blocks", "cleanups", "children_not_visited"):
-    if not isinstance(doc[key], int):
-        sys.exit("%s is not a number" % key)
+
+
+def check_figures(pool):
+    for key in ("bytes_allocated", "bytes_reserved", "blocks", "cleanups", "children_not_visited"):
+        if not isinstance(pool[key], int):
+            sys.exit("%s is not a number" % key)
+    if pool["children_not_visited"] != 0:  # kept for earlier readers: every child is visited
+        sys.exit("children_not_visited is %d, not 0" % pool["children_not_visited"])
+    for child in pool["children"]:
+        check_figures(child)
+
+
+check_figures(doc)
 print("ok")

@@ -1,6 +1,8 @@
 // Walking a tree (mpool_walk) and printing it (mpool_report): order,
 // depths, early stop, exact output, escaping, write errors, depth without
-// recursion, and the server pattern under threads (run under tsan too).
+// recursion, the server pattern under threads (run under tsan too), and the
+// bound on walks at once. tests/regressions/walk_from_any_thread.cpp walks
+// from threads that made none of the pools.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -135,6 +137,24 @@ TEST(Walk, NonZeroFromTheVisitorStopsTheWalkAndIsReturned) {
     };
     EXPECT_EQ(mpool_walk(t.root, stop_at_third, &calls), 42);
     EXPECT_EQ(calls, 3);
+}
+
+// The visitor may destroy a pool of the subtree that the walk is not
+// inside (here one not visited yet): the walk goes on without it.
+TEST(Walk, VisitorMayDestroyAPoolTheWalkIsNotInside) {
+    SmallTree t;
+    struct Plan {
+        const mpool_t *at;
+        mpool_t *doomed;
+        std::vector<Visit> visits;
+    } plan{t.b, t.a1, {}};
+    auto visit = [](const mpool_t *pool, unsigned depth, const mpool_stats_t *own, void *ctx) -> int {
+        auto *p = static_cast<Plan *>(ctx);
+        if (pool == p->at) mpool_destroy(p->doomed);
+        return record_visit(pool, depth, own, &p->visits);
+    };
+    EXPECT_EQ(mpool_walk(t.root, visit, &plan), 0);
+    EXPECT_EQ(tags_of(plan.visits), (std::vector<std::string>{"root", "b", "a", "a2"}));
 }
 
 TEST(Walk, NullPoolOrVisitorIsEinval) {
@@ -292,10 +312,11 @@ TEST(Report, DeepChainPrintsEveryLevel) {
     mpool_destroy(root);
 }
 
-// The server pattern: workers make, fill and destroy children of a
-// long-lived pool while its thread reports on it. The report sees the pool
-// and the children the reporting thread made (with their subtrees), never
-// a worker's child, and counts the workers' children as not visited.
+// The server pattern: workers make and destroy children of a long-lived
+// pool while its thread reports on it. The report sees the pool, the
+// children the reporting thread made, and the workers' children live at
+// that moment (they allocate nothing meanwhile: the walk reads their
+// figures), each below its parent.
 TEST(WalkThreads, ReportWhileWorkersChurnChildren) {
     mpool_t *server = tagged(nullptr, "server");
     mpool_t *config = tagged(server, "config"); // this thread's: on the own list
@@ -308,32 +329,35 @@ TEST(WalkThreads, ReportWhileWorkersChurnChildren) {
             started++;
             while (!stop.load()) {
                 mpool_t *request = tagged(server, "request");
-                std::memset(mpool_alloc(request, 200), 1, 200);
-                mpool_cleanup_register(request, nullptr, [](void *) {});
-                mpool_t *part = mpool_create(request);
-                mpool_alloc(part, 64);
+                tagged(request, "part");
                 mpool_destroy(request);
             }
         });
     while (started.load() < 3) std::this_thread::yield();
-    mpool_t *late = tagged(server, "late"); // made while workers run: on this thread's lane, or the own list
-    for (int round = 0; round < 200; ++round) {
+    mpool_t *late = tagged(server, "late"); // made while workers run: on this thread's lane
+    std::string failure; // the first round that went wrong, reported once the workers are joined
+    for (int round = 0; round < 200 && failure.empty(); ++round) {
         std::vector<Visit> visits;
-        ASSERT_EQ(mpool_walk(server, record_visit, &visits), 0);
-        ASSERT_EQ(tags_of(visits), (std::vector<std::string>{"server", "late", "config", "config-detail"}));
-        EXPECT_GE(visits[0].own.children, 2u);
+        if (mpool_walk(server, record_visit, &visits) != 0) failure = "the walk stopped";
+        std::vector<std::string> mine;
+        for (const Visit &v : visits)
+            if (v.tag == "request" ? v.depth != 1 : v.tag == "part" ? v.depth != 2 : (mine.push_back(v.tag), false))
+                failure = v.tag + " at depth " + std::to_string(v.depth);
+        if (mine != std::vector<std::string>{"server", "late", "config", "config-detail"})
+            failure = "this thread's pools are not all visited, in order";
         std::string text = report_of(server, round % 2 ? MPOOL_REPORT_JSON : 0);
-        EXPECT_EQ(text.find("request"), std::string::npos);
+        if (text.find("late") == std::string::npos || text.find("not visited") != std::string::npos)
+            failure = "a report without this thread's pools:\n" + text;
     }
     stop = true;
     for (std::thread &w : workers) w.join();
+    EXPECT_EQ(failure, "");
     mpool_destroy(late);
     mpool_destroy(server);
 }
 
-// A tree made by another thread is seen from this one as its top alone,
-// the children counted.
-TEST(WalkThreads, ChildrenMadeByAnotherThreadAreCountedNotVisited) {
+// A tree made by another thread is seen whole from this one.
+TEST(WalkThreads, ChildrenMadeByAnotherThreadAreVisited) {
     mpool_t *top = tagged(nullptr, "top");
     std::thread([top] {
         mpool_t *child = tagged(top, "theirs");
@@ -341,13 +365,56 @@ TEST(WalkThreads, ChildrenMadeByAnotherThreadAreCountedNotVisited) {
     }).join();
     std::vector<Visit> visits;
     mpool_walk(top, record_visit, &visits);
-    EXPECT_EQ(tags_of(visits), (std::vector<std::string>{"top"}));
+    EXPECT_EQ(tags_of(visits), (std::vector<std::string>{"top", "theirs", "theirs-too"}));
     EXPECT_EQ(visits[0].own.children, 1u);
     std::string text = report_of(top, 0);
-    EXPECT_NE(text.find("children 1 (1 not visited)\n"), std::string::npos) << text;
-    EXPECT_NE(text.find("pools 1  not visited 1\n"), std::string::npos) << text;
-    EXPECT_NE(report_of(top, MPOOL_REPORT_JSON).find("\"children_not_visited\": 1"), std::string::npos);
+    EXPECT_NE(text.find("children 1\n  theirs  "), std::string::npos) << text;
+    EXPECT_NE(text.find("pools 3\n"), std::string::npos) << text;
+    EXPECT_EQ(json_shape(report_of(top, MPOOL_REPORT_JSON)), "{\n  {\n    {]}\n  ]}\n]}\n");
+    EXPECT_EQ(report_of(top, MPOOL_REPORT_JSON).find("\"children_not_visited\": 1"), std::string::npos);
     mpool_destroy(top);
+}
+
+// Walks nested in visitors: each runs while the ones around it are inside
+// the child; the 256th is refused.
+struct Nest {
+    const mpool_t *top, *child;
+    unsigned running = 1;    // walks running now
+    unsigned refused_at = 0; // how many ran when one was refused
+    int report_then = -1;    // what mpool_report() gave then
+};
+
+int visit_nesting(const mpool_t *pool, unsigned, const mpool_stats_t *, void *ctx) {
+    auto *n = static_cast<Nest *>(ctx);
+    if (pool != n->child || n->refused_at != 0) return 0;
+    n->running += 1;
+    int result = mpool_walk(n->top, visit_nesting, n);
+    if (result == EAGAIN && n->refused_at == 0) {
+        n->refused_at = n->running;
+        FILE *out = std::fopen("/dev/null", "w");
+        n->report_then = mpool_report(n->top, out, 0);
+        std::fclose(out);
+    }
+    n->running -= 1;
+    return result == EAGAIN ? 0 : result;
+}
+
+// Guards the bound on walks at once (a pool counts the walks inside it in
+// a byte): 255 walks run, the next mpool_walk or mpool_report gives EAGAIN,
+// and once they end the counts are back to nothing.
+TEST(WalkThreads, MoreThan255WalksAtOnceGiveEagain) {
+    mpool_t *pool = mpool_create(nullptr);
+    mpool_t *child = mpool_create(pool);
+    Nest nest{pool, child};
+    EXPECT_EQ(mpool_walk(pool, visit_nesting, &nest), 0);
+    EXPECT_EQ(nest.refused_at, 256u);
+    EXPECT_EQ(nest.report_then, EAGAIN);
+    std::vector<Visit> visits;
+    EXPECT_EQ(mpool_walk(pool, record_visit, &visits), 0);
+    EXPECT_EQ(visits.size(), 2u);
+    mpool_destroy(child); // would wait for ever if a walk were still counted inside it
+    EXPECT_EQ(stats_of(pool).children, 0u);
+    mpool_destroy(pool);
 }
 
 } // namespace

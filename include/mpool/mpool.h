@@ -35,7 +35,8 @@
  * that no other thread uses that pool at the same time (clearing or
  * destroying a pool also counts as a use of its descendants). A pool may be
  * destroyed by a thread other than the one that made it: its memory is back
- * in its allocator when mpool_destroy() returns.
+ * in its allocator when mpool_destroy() returns. mpool_walk() and
+ * mpool_report() may run in any thread while others change the subtree.
  *
  * Which memory is valid when. An allocation is valid until its pool is
  * cleared or destroyed (an ancestor's clear or destroy destroys the pool),
@@ -215,7 +216,9 @@ typedef struct mpool_options {
 /* Threads: mpool_create, mpool_create_ex and mpool_destroy may run in many
  * threads at once for children of one parent (and for unrelated pools).
  * mpool_clear and mpool_destroy of a pool need that no other thread uses
- * it or any of its descendants meanwhile. */
+ * it or any of its descendants meanwhile; a walk or report in another
+ * thread is not such a use: they wait until it has left the pool (see
+ * mpool_walk()). */
 
 /* Creates a pool: a child of `parent`, or a root pool when parent is NULL.
  * Same as mpool_create_ex(parent, NULL).
@@ -541,38 +544,54 @@ MPOOL_API void mpool_get_stats(const mpool_t *pool, int with_descendants, mpool_
 
 /* ---------------------------------------------------------------- tree walk, report and reparenting */
 
-/* Threads, for the walk and the report. They read the pool and the part of
- * its subtree that the calling thread made, and may run while other threads
- * create and destroy children anywhere in the subtree (the server pattern:
- * workers make, fill and destroy children of a long-lived pool while another
- * thread reports on it). A child made by another thread is written by that
- * thread and may be freed at any moment, so the walk does not go into it:
- * it visits `pool` and, below it, only the children the calling thread
- * created (or inherited: the children of a thread that exited go to the
- * next thread that creates children of that parent), with their own
- * subtrees on the same rule; the other children are counted in their
- * parent's `children` figure, not visited. A program whose pools are made
- * by one thread sees its whole tree; a tree made by one thread and handed to
- * another is seen from that other thread as `pool` alone, its children
- * counted. What the walk needs: no other thread uses (allocates from,
- * clears, destroys, reparents) `pool` or a pool it visits meanwhile, as for
- * mpool_get_stats(); so the calling thread must not have handed a pool it
- * created to a thread that uses it during the walk. */
+/* Threads, for the walk and the report. They may run in any thread, and
+ * visit every pool of the subtree whichever threads made it, while other
+ * threads create, clear, rewind, reparent and destroy pools below `pool`
+ * (the server pattern: workers make and destroy children of a long-lived
+ * pool while a monitoring thread reports on it). `pool` itself must not be
+ * cleared, rewound, destroyed or reparented meanwhile, nor any of its
+ * ancestors. What may change during the walk, and what it sees:
+ * - A pool created during the walk may or may not be visited.
+ * - A pool whose clear, rewind or destroy has begun when the walk reaches it
+ *   is not visited, nor anything below it (it may still be counted in its
+ *   parent's `children`).
+ * - The walk is inside a pool from its visit until it has visited the
+ *   pool's descendants: a clear, rewind, destroy or reparent of that pool
+ *   from another thread waits until the walk has left it (so a slow visitor,
+ *   or a report into a stream that blocks, holds such a thread up). So each
+ *   pool visited is there, at its place in the tree, for the whole visit,
+ *   and its parent was visited before it.
+ * - A pool's figures are read at its visit, its `children` counted under
+ *   the locks of its lists: exact for a pool in which no other thread
+ *   allocates, registers cleanups or sets the tag at that moment. Those calls
+ *   take no lock (mpool_alloc() is a few inline instructions), so one made
+ *   in a visited pool during its visit is a data race with the walk, as with
+ *   mpool_get_stats(): the figures may be caught mid-change (and
+ *   ThreadSanitizer reports it). Children created and destroyed after the
+ *   count make the children visited differ from it.
+ * At most 255 walks (mpool_walk and mpool_report calls, nested ones
+ * included) run at once: a further one returns EAGAIN at once. */
 
 /* Called by mpool_walk() for each pool visited: its depth below the walk's
  * pool (0 for that pool) and its own figures, as mpool_get_stats(pool, 0)
- * gives them (`children` counts every direct child, visited or not). `own`
- * is valid during the call. Returning non-zero stops the walk. The visitor
- * may read pools (tags, statistics) and allocate, but must not create,
- * clear, destroy or reparent any pool of the walked subtree. */
+ * gives them (`children` counts every direct child at that moment). `own`
+ * is valid during the call, and so is `pool` (see Threads above). Returning
+ * non-zero stops the walk. The visitor may read pools (tags, statistics),
+ * allocate, create pools, and clear or destroy pools of the subtree that
+ * the walk is not inside; it must not clear, rewind, destroy or reparent
+ * `pool`, the walk's pool or any pool between the two (that would wait for
+ * this very walk, or free what it stands on), nor wait for a thread that
+ * does. */
 typedef int (*mpool_visit_fn)(const mpool_t *pool, unsigned depth, const mpool_stats_t *own, void *ctx);
 
-/* Visits `pool` and its descendants (those described under Threads above)
- * depth-first, parents before children: a pool, then each of its children
- * newest first (the order a clear destroys them in), each followed by its
- * own descendants. Any depth: nothing recurses. Returns 0 when every pool
- * was visited, the visitor's non-zero value when it stopped the walk, or
- * EINVAL (pool or visit NULL). */
+/* Visits `pool` and its descendants depth-first, parents before children:
+ * a pool, then each of its children, each followed by its own descendants.
+ * The children come newest first among those one thread created (the order
+ * a clear destroys them in); those of different threads, one thread's
+ * after another's. A single-threaded tree is visited newest first. Any
+ * depth: nothing recurses. Returns 0 when every pool was visited, the
+ * visitor's non-zero value when it stopped the walk, EINVAL (pool or visit
+ * NULL), or EAGAIN (255 walks run already, see Threads above). */
 MPOOL_API int mpool_walk(const mpool_t *pool, mpool_visit_fn visit, void *ctx);
 
 /* mpool_report() flags: one JSON document instead of text. */
@@ -581,11 +600,9 @@ MPOOL_API int mpool_walk(const mpool_t *pool, mpool_visit_fn visit, void *ctx);
 /* Prints the pools that mpool_walk() visits, in its order, to `out`.
  * Text (flags 0): one line per pool, indented two spaces per depth: its tag
  * or "(untagged 0x...)", then its own figures, counts with thousands
- * separated by commas; " (N not visited)" after `children` when some of
- * them were not visited; then a line of totals over the pools visited:
+ * separated by commas; then a line of totals over the pools visited:
  *     request-42  allocated 1,234  reserved 4,072  blocks 1  cleanups 2  children 0
  *     total  allocated 1,234  reserved 4,072  blocks 1  cleanups 2  pools 1
- * (the totals line ends with "  not visited N" when N children were not).
  * In a tag, a backslash is written \\, and so that a pool is one line of
  * valid UTF-8, each byte of a control character (C0, DEL and C1: U+0080 to
  * U+009F, NEL among them), of the line and paragraph separators U+2028 and
@@ -594,16 +611,20 @@ MPOOL_API int mpool_walk(const mpool_t *pool, mpool_visit_fn visit, void *ctx);
  * MPOOL_REPORT_JSON: one JSON document, an object per pool, nested:
  *     {"tag": "request-42", "bytes_allocated": 1234, "bytes_reserved": 4072,
  *      "blocks": 1, "cleanups": 2, "children_not_visited": 0, "children": [...]}
+ * "children_not_visited" is always 0 (every child is visited), kept for the
+ * readers of earlier versions, where a walk from another thread than the
+ * one that made the children counted them here instead of visiting them.
  * "tag" is null when the pool has none; quotes and backslashes are escaped,
  * and so are the characters the text form escapes, as \u00XX, \u2028 and
  * \u2029 (JSON allows C1 controls and the separators raw, but a tool that
  * splits lines on them would cut the document); other valid UTF-8 passes
  * through, and any other byte is written as \u00XX (its Latin-1 reading),
  * so the document is valid UTF-8. Either way the output ends with a
- * newline, and is flushed. Returns 0; EINVAL (pool or out NULL, unknown flags); or, when
+ * newline, and is flushed. Returns 0; EINVAL (pool or out NULL, unknown
+ * flags); EAGAIN (255 walks run already: nothing is written); or, when
  * writing failed, the errno value the stream left (EIO if none), after
- * which the output is cut short. Threads: as mpool_walk(), and `out` is the
- * caller's. */
+ * which the output is cut short. Threads: as mpool_walk() (each pool's line
+ * is written while the walk is inside it), and `out` is the caller's. */
 MPOOL_API int mpool_report(const mpool_t *pool, FILE *out, unsigned flags);
 
 /* Moves `pool`, with everything it holds (memory, cleanups, userdata, tag,
@@ -632,9 +653,10 @@ MPOOL_API int mpool_report(const mpool_t *pool, FILE *out, unsigned flags);
  *   handler that applies to `new_parent` is called, errno is set.
  * On an error nothing changes (figures, limits, links).
  * Threads: needs `pool` and its descendants to itself, as mpool_destroy()
- * does, and no move of an ancestor of `pool` or of `new_parent` at the same
- * time. Meanwhile other threads may create and destroy other children of
- * the old and new parents, and use those parents themselves (as a create
+ * does (and, as it does, waits for a walk in another thread to leave
+ * `pool`), and no move of an ancestor of `pool` or of `new_parent` at the
+ * same time. Meanwhile other threads may create and destroy other children
+ * of the old and new parents, and use those parents themselves (as a create
  * and a destroy allow): the pool is unlinked and linked under the same
  * locks. May be called from a cleanup (say, to keep a child alive past its
  * parent's pre-cleanup), as long as `pool` itself is not being torn down.

@@ -323,8 +323,9 @@ public:
 
     // Visits the pool and its descendants as mpool_walk() does:
     // visit(PoolRef pool, unsigned depth, const Stats &own) returns true to
-    // go on, false to stop. Returns false when the walk was stopped. The
-    // visitor must not change the tree, and must not throw (std::terminate).
+    // go on, false to stop. Returns false when the walk was stopped (or did
+    // not start: EAGAIN). The visitor may change the tree only as
+    // mpool_walk()'s may, and must not throw (std::terminate).
     template <class F> bool walk(F &&visit) const {
         auto trampoline = [](const mpool_t *p, unsigned depth, const mpool_stats_t *own, void *ctx) noexcept -> int {
             return (*static_cast<std::remove_reference_t<F> *>(ctx))(PoolRef(const_cast<mpool_t *>(p)), depth, *own)
@@ -335,7 +336,8 @@ public:
     }
 
     // Prints the tree as mpool_report() does (flags: MPOOL_REPORT_JSON or
-    // 0). Returns 0 or the errno of the failed write.
+    // 0). Returns 0, EAGAIN (too many walks at once) or the errno of the
+    // failed write.
     int report(std::FILE *out, unsigned flags = 0) const noexcept { return mpool_report(pool_, out, flags); }
 
     // A standard allocator that takes its memory from this pool.
