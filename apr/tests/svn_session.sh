@@ -20,6 +20,7 @@
 # Exit: 0 identical, 1 different (or a check failed), 77 skipped (no svn).
 set -uo pipefail
 # real_need, run (one command into the transcript), normalize, real_compare_transcripts.
+# shellcheck source=bench/real/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../../bench/real/lib.sh"
 
 shim=""

@@ -21,7 +21,10 @@
 # concurrency 16 and 64. A load is a bounded number of requests with a time
 # limit; it must complete with no failed request (ab also counts bodies
 # whose length differs from the first one's) and the same document length
-# on both servers. While ab runs, the sum of VmRSS over the server's
+# on both servers; with keep-alive, most responses must have kept the
+# connection open. (ab speaks HTTP/1.0, so a response without a length ends
+# its connection: mod_buffer holds the whole SSI page and listing so that
+# httpd sends their length.) While ab runs, the sum of VmRSS over the server's
 # processes is sampled every 0.1 s.
 #
 # Printed per load: requests/s and the largest sampled RSS for each server
@@ -34,6 +37,7 @@
 #   --keep   keep the work directory (configurations, logs, ab's output)
 # Exit: 0 identical, 1 a difference or a failed check, 77 skipped.
 set -uo pipefail
+# shellcheck source=bench/real/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 shim="" quick=0 keep=0
@@ -76,7 +80,7 @@ make_docroot() {
   mkdir -p "$docroot/list"
   cp /usr/include/linux/fs.h "$docroot/static.h"
   ls /usr/include/linux/*.h | LC_ALL=C sort | head -200 | xargs cp -t "$docroot/list"
-  local included=() 
+  local included=()
   mapfile -t included < <(cd "$docroot/list" && ls -S | tail -8 | LC_ALL=C sort) # the 8 smallest
   {
     echo '<!--#config timefmt="%Y-%m-%d %H:%M:%S" sizefmt="bytes" -->'
@@ -86,11 +90,11 @@ make_docroot() {
     for f in "${included[@]}"; do
       i=$((i + 1))
       echo "<h2>$i. $f (<!--#fsize virtual=\"/list/$f\" -->, <!--#flastmod virtual=\"/list/$f\" -->)</h2>"
-      echo '<!--#if expr="v(\x27section\x27) == \x27headers\x27" -->in section <!--#echo var="section" --><!--#else -->lost<!--#endif -->'
+      echo "<!--#if expr=\"v('section') == 'headers'\" -->in section <!--#echo var=\"section\" --><!--#else -->lost<!--#endif -->"
       echo "<pre><!--#include virtual=\"/list/$f\" --></pre>"
     done
     echo '</body></html>'
-  } | sed "s/\\\\x27/'/g" >"$docroot/page.shtml"
+  } >"$docroot/page.shtml"
   find "$docroot" -exec touch -d "2020-01-01 00:00:00 UTC" {} +
   chmod -R a+rX "$docroot"
 }
@@ -112,6 +116,7 @@ LoadModule mime_module $modules/mod_mime.so
 LoadModule dir_module $modules/mod_dir.so
 LoadModule autoindex_module $modules/mod_autoindex.so
 LoadModule include_module $modules/mod_include.so
+LoadModule buffer_module $modules/mod_buffer.so
 TypesConfig /etc/mime.types
 User nobody
 Group nogroup
@@ -129,9 +134,12 @@ DocumentRoot $work/docroot
   Require all granted
   Options +Includes +Indexes
   AddType text/html .shtml
-  AddOutputFilter INCLUDES .shtml
+  AddOutputFilter INCLUDES;BUFFER .shtml
   IndexOptions FancyIndexing HTMLTable
 </Directory>
+<LocationMatch "^/list/\$">
+  SetOutputFilter BUFFER
+</LocationMatch>
 EOF
 }
 
@@ -140,13 +148,13 @@ EOF
 # and its 2 children are up; the parent's pid into pid[MODE].
 declare -A pid port
 start() {
-  local mode="$1" dir="$work/$2-$1" prefix=() tries
+  local mode="$1" dir="$work/$2-$1" prefix=()
   write_config "$@"
   real_prefix "$mode"
   "${prefix[@]}" /usr/sbin/apache2 -f "$dir/httpd.conf" -D FOREGROUND 2>"$dir/start.err" &
   pid[$mode]=$! port[$mode]=$3
   servers+=("${pid[$mode]}")
-  for tries in $(seq 100); do
+  for _ in $(seq 100); do
     if curl -s -o /dev/null "http://127.0.0.1:$3/static.h" &&
        [ "$(wc -w <"/proc/${pid[$mode]}/task/${pid[$mode]}/children")" -ge 2 ]; then return 0; fi
     sleep 0.1
@@ -157,9 +165,9 @@ start() {
 
 # stop MODE MPM: stops the server (SIGTERM; SIGKILL after 10 s).
 stop() {
-  local p="${pid[$1]}" tries
+  local p="${pid[$1]}"
   kill -TERM "$p" 2>/dev/null
-  for tries in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+  for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
   kill -KILL "$p" 2>/dev/null
   wait "$p" 2>/dev/null
 }
@@ -194,13 +202,18 @@ load() {
   echo "$? $(awk '/^Requests per second/ {print $4}' "$out") $rss"
 }
 
-# check_load OUT STATUS: 0 if ab finished all its requests without failure.
+# check_load OUT STATUS: 0 if ab finished all its requests without failure
+# (and, for a keep-alive load, mostly on kept connections); of the load of
+# `page` and `ka`.
 check_load() {
   local out="$1" status="$2" n
   n=$(awk '/^Complete requests/ {print $3}' "$out")
   if [ "$status" != 0 ]; then echo "FAIL: ab exited with $status (124: over the time limit): $out"; tail -3 "$out"; return 1; fi
   if [ "$n" != "${requests[$page]}" ] || ! grep -q '^Failed requests: *0$' "$out" || grep -q '^Non-2xx' "$out"; then
     echo "FAIL: failed requests in $out:"; grep -E '^(Complete|Failed|Non-2xx|   \()' "$out"; return 1
+  fi
+  if [ "$ka" = ka ] && [ "$(awk '/^Keep-Alive requests/ {print $3}' "$out")" -lt $((n / 2)) ]; then
+    echo "FAIL: keep-alive was not in use: $out"; grep '^Keep-Alive requests' "$out"; return 1
   fi
 }
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib.sh - what the scripts that run real programs with stock APR and with
 # libmpool_apr.so preloaded share (sourced by bench/real/*.sh and
 # apr/tests/svn_session.sh): the tools check, the command prefix of a mode,
@@ -46,6 +47,7 @@ real_stats_line='^mpool_apr: [0-9]* pools created, [0-9]* bytes peak reserved$'
 # command's name (program and subcommand) to $work/MODE/labels. Counts the
 # commands in `step`.
 stdout_to=""
+# shellcheck disable=SC2034 # failed is the caller's
 run() {
   local mode="$1" input="$2"; shift 2
   local dir="$work/$mode" out="${stdout_to:-$work/$mode/out}" prefix=()
@@ -133,9 +135,9 @@ real_free_port() {
 # real_wait_listen PORT [SECONDS]: waits until something listens on PORT of
 # 127.0.0.1 (without connecting to it); 1 if nothing did in time.
 real_wait_listen() {
-  local port hex tries
+  local hex
   hex=$(printf '0100007F:%04X' "$1")
-  for tries in $(seq $((${2:-10} * 10))); do
+  for _ in $(seq $((${2:-10} * 10))); do
     if grep -q "^ *[0-9]*: $hex 00000000:0000 0A" /proc/net/tcp; then return 0; fi
     sleep 0.1
   done

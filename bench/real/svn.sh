@@ -24,6 +24,7 @@
 #   --keep         keep the work directory
 # Exit: 0 identical, 1 a difference or a failed check, 77 skipped.
 set -uo pipefail
+# shellcheck source=bench/real/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 shim="" revisions=3000 keep=0
