@@ -19,6 +19,9 @@
 # headers from linux-libc-dev).
 # Exit: 0 identical, 1 different (or a check failed), 77 skipped (no svn).
 set -uo pipefail
+# real_need, run (one command into the transcript), normalize, real_compare_transcripts.
+# shellcheck source=bench/real/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../bench/real/lib.sh"
 
 shim=""
 files=0
@@ -36,12 +39,7 @@ while [ $# -gt 0 ]; do
 done
 tree="${MPOOL_SVN_TREE:-/usr/include/linux}"
 
-for tool in svn svnadmin; do
-  if ! command -v "$tool" >/dev/null; then
-    echo "SKIP: $tool not found (apt-get install subversion)"
-    exit 77
-  fi
-done
+real_need svn svnadmin
 if [ ! -d "$tree" ]; then echo "SKIP: no tree to import at $tree (apt-get install linux-libc-dev)"; exit 77; fi
 if [ $measure = 1 ] && [ ! -x /usr/bin/time ]; then echo "SKIP: --measure needs GNU time (apt-get install time)"; exit 77; fi
 if [ $valgrind = 1 ] && ! command -v valgrind >/dev/null; then echo "SKIP: valgrind not found"; exit 77; fi
@@ -58,43 +56,6 @@ mkdir -p "$work/tree"
 (cd "$tree" && find . -type f | cut -c3- | LC_ALL=C sort | { if [ "$files" -gt 0 ]; then head -n "$files"; else cat; fi; } |
   while IFS= read -r f; do mkdir -p "$work/tree/$(dirname "$f")"; cp "$f" "$work/tree/$f"; done)
 imported=$(find "$work/tree" -type f | wc -l)
-
-# run MODE STDIN COMMAND...: one command of the session, into the transcript.
-# With `stdout_to` set, its stdout goes to that file instead.
-stdout_to=""
-run() {
-  local mode="$1" input="$2"; shift 2
-  local dir="$work/$mode" prefix=() out="${stdout_to:-$work/$mode/out}"
-  case "$mode" in
-    shim) prefix=(env "LD_PRELOAD=$shim" MPOOL_APR_STATS=1) ;;
-    valgrind) prefix=(env "LD_PRELOAD=$shim" MPOOL_APR_STATS=1 valgrind -q --error-exitcode=99
-                      --log-file="$dir/valgrind.$step.%p.log" --suppressions=/dev/null) ;;
-  esac
-  if [ $measure = 1 ]; then prefix=(/usr/bin/time -f "%e %M" -a -o "$dir/time" "${prefix[@]}"); fi
-  step=$((step + 1))
-  # The command's name for the figures: the program and its subcommand.
-  local label="$1" arg skip=0
-  for arg in "${@:2}"; do
-    if [ $skip = 1 ]; then skip=0; continue; fi
-    case "$arg" in --config-dir) skip=1 ;; -*) ;; *) label="$label $arg"; break ;; esac
-  done
-  echo "$label" >>"$dir/labels"
-  (cd "$dir" && "${prefix[@]}" "$@" <"$input" >"$out" 2>"$dir/err")
-  local status=$?
-  if [ "$mode" != stock ]; then
-    local stats
-    stats=$(grep -c '^mpool_apr: [0-9]* pools created, [0-9]* bytes peak reserved$' "$dir/err")
-    if [ "$stats" != 1 ]; then echo "FAIL: '$*' printed $stats stats lines with the shim, not 1"; failed=1; fi
-    grep '^mpool_apr: ' "$dir/err" | sed "s|^|$step $1: |" >>"$dir/stats"
-    grep -v '^mpool_apr: ' "$dir/err" >"$dir/err.kept"; mv "$dir/err.kept" "$dir/err"
-  fi
-  {
-    echo "\$ $*"
-    if [ -n "$stdout_to" ]; then echo "(stdout to $(basename "$stdout_to"): $(wc -c <"$out") bytes)"; else cat "$out"; fi
-    cat "$dir/err"
-    echo "[exit $status]"
-  } >>"$dir/transcript"
-}
 
 # The session, in `mode`'s directory.
 session() {
@@ -134,31 +95,15 @@ session() {
   normalize "$dir" <"$dir/dump" | sha256sum | sed 's/ .*/  (digest of the dump)/' >>"$dir/transcript"
 }
 
-# What differs from run to run: the work directory, UUIDs, dates.
-normalize() {
-  sed -E -e "s|$1|WORK|g" -e "s|$work|TOP|g" \
-    -e 's/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/UUID/g' \
-    -e 's/[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4} \([A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4}\)/DATE/g' \
-    -e 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z/DATE/g'
-}
-
 failed=0
 step=0
 other=shim
 if [ $valgrind = 1 ]; then other=valgrind; fi
 session stock
 session "$other"
-normalize "$work/stock" <"$work/stock/transcript" >"$work/stock.transcript"
-normalize "$work/$other" <"$work/$other/transcript" >"$work/$other.transcript"
-
+if real_compare_transcripts stock "$other"; then same=1; else same=0; failed=1; fi
 echo "session: $imported files imported, $(grep -c '^\$ ' "$work/stock.transcript") commands, transcript of $(wc -l <"$work/stock.transcript") lines"
-if cmp -s "$work/stock.transcript" "$work/$other.transcript"; then
-  echo "transcripts identical (stock APR and $other)"
-else
-  echo "FAIL: the transcripts differ (stock APR < > $other):"
-  diff "$work/stock.transcript" "$work/$other.transcript" | head -40
-  failed=1
-fi
+if [ $same = 1 ]; then echo "transcripts identical (stock APR and $other)"; fi
 echo "the shim's stats lines:"
 sed 's/^/  /' "$work/$other/stats"
 

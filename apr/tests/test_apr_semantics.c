@@ -41,6 +41,23 @@ static int failures = 0;
         }                                                                                                              \
     } while (0)
 
+/* This program's path, for the tests that run it again (argv[0]). */
+static const char *program_path;
+
+/* The mode of this program that a stats test runs: it forks a child that
+ * exits normally (exit(), so the library's destructors run), waits for it,
+ * and exits normally too. */
+#define FORK_A_CHILD "--fork-a-child-that-exits"
+
+static int fork_a_child_that_exits(void) {
+    pid_t pid = fork();
+    if (pid == 0) exit(0);
+    int status = -1;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return 1;
+    apr_terminate();
+    return 0;
+}
+
 /* A log of events: what the cleanups of a test did, in order. */
 static char events[512];
 
@@ -567,6 +584,40 @@ static void test_tag_is_accepted(void) {
     apr_pool_destroy(pool);
 }
 
+/* Issue 17.5: with MPOOL_APR_STATS=1, a forked child that exits normally
+ * printed its stats line too, into the output of whoever reads its stderr.
+ * Run in a fresh exec of this program with the variable set (it is read
+ * when the library loads): the child forks a grandchild that calls exit(),
+ * waits for it, and exits; exactly one stats line comes out, the child's. */
+static void test_stats_line_only_from_the_process_that_turned_it_on(void) {
+    int pipe_ends[2];
+    CHECK(pipe(pipe_ends) == 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(pipe_ends[1], STDERR_FILENO);
+        close(pipe_ends[0]);
+        close(pipe_ends[1]);
+        setenv("MPOOL_APR_STATS", "1", 1);
+        execl(program_path, program_path, FORK_A_CHILD, (char *)NULL);
+        _exit(6);
+    }
+    close(pipe_ends[1]);
+    char output[1024];
+    size_t length = 0;
+    ssize_t got;
+    while (length < sizeof output - 1 && (got = read(pipe_ends[0], output + length, sizeof output - 1 - length)) > 0)
+        length += (size_t)got;
+    output[length] = '\0';
+    close(pipe_ends[0]);
+    int status = -1;
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    int lines = 0;
+    for (const char *at = output; (at = strstr(at, "mpool_apr: ")) != NULL; ++at) ++lines;
+    CHECK(lines == 1);
+    if (lines != 1) fprintf(stderr, "the stats lines of a process and its forked child:\n%s", output);
+}
+
 #define TEST(name) {#name, test_##name}
 static const struct {
     const char *name;
@@ -607,6 +658,7 @@ static const struct {
     TEST(noted_subprocess_is_killed_and_reaped_at_destroy),
     TEST(destroy_and_clear_of_null_do_nothing),
     TEST(tag_is_accepted),
+    TEST(stats_line_only_from_the_process_that_turned_it_on),
 };
 
 int main(int argc, char **argv) {
@@ -614,6 +666,8 @@ int main(int argc, char **argv) {
         fprintf(stderr, "apr_initialize failed\n");
         return 2;
     }
+    program_path = argv[0];
+    if (argc > 1 && strcmp(argv[1], FORK_A_CHILD) == 0) return fork_a_child_that_exits();
     int ran = 0;
     for (size_t i = 0; i < sizeof tests / sizeof *tests; ++i) {
         if (argc > 1 && strcmp(argv[1], tests[i].name) != 0) continue;
