@@ -117,7 +117,7 @@ void return_all_list_grant_locked(mpool_allocator *a) {
 
 // Puts one block in its list when the lists' grant can take it (false:
 // the caller gives it to the source). Its idle time is the caller's to set.
-bool keep_one_locked(mpool_allocator *a, mpool__block *b) {
+inline bool keep_one_locked(mpool_allocator *a, mpool__block *b) {
     if (!grow_list_grant_locked(a, b->size)) return false;
     mpool__block **list = free_list_for(a, b->size);
     b->next = *list;
@@ -132,7 +132,7 @@ enum class idle_time { now, carried };
 
 // Puts a chain of blocks in the lists while max_free allows; gives the rest
 // to the source. No sweep.
-void keep_locked(mpool_allocator *a, mpool__block *chain, uint64_t now, idle_time time = idle_time::now) {
+inline void keep_locked(mpool_allocator *a, mpool__block *chain, uint64_t now, idle_time time = idle_time::now) {
     while (chain) {
         mpool__block *b = chain;
         chain = b->next;
